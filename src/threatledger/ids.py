@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["NAMESPACE", "canonical_json", "make_id", "normalised_text", "text_sha256"]
 
-NAMESPACE = uuid.UUID("6f1c1b8e-2f43-5c4e-9a55-7468726561746c")
+NAMESPACE = uuid.UUID("6f1c1b8e-2f43-5c4e-9a55-746872656174")
 _SPACE = re.compile(r"\s+")
 
 
