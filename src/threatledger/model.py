@@ -204,6 +204,7 @@ class Extraction:
     incidents: tuple[Incident, ...] = ()
     claims: tuple[Claim, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. "events: model not installed"
+    versions: dict[str, str] = field(default_factory=dict)  # extractor name -> version that produced this
 
 
 def _plain(value: Any) -> Any:
