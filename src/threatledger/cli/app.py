@@ -1,0 +1,90 @@
+"""The CLI's state for one invocation: settings, and the store and extractors opened on first use."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from threatledger.config import Settings
+
+if TYPE_CHECKING:
+    from threatledger.pipeline import Extractors, IngestReport
+    from threatledger.store import SQLiteStore
+
+__all__ = ["App", "echo_json", "print_report"]
+
+
+@dataclass
+class App:
+    settings: Settings
+    console: Console = field(default_factory=lambda: Console(stderr=False, highlight=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    _store: SQLiteStore | None = None
+    _extractors: Extractors | None = None
+
+    @classmethod
+    def create(cls, db: str | None) -> App:
+        return cls(Settings.load(db))
+
+    @property
+    def store(self) -> SQLiteStore:
+        if self._store is None:
+            from threatledger.store import open_store
+
+            self._store = open_store(self.settings.db)
+        return self._store
+
+    def extractors(self, *, with_events: bool = True) -> Extractors:
+        if self._extractors is None:
+            from threatledger.pipeline import Extractors
+
+            self._extractors = Extractors(self.settings, with_events=with_events)
+        return self._extractors
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def print_report(app: App, report: IngestReport, as_json: bool) -> None:
+    """Print what was added, skipped and failed; exit non-zero when something failed."""
+    if as_json:
+        echo_json(
+            {
+                "summary": report.summary(),
+                "outcomes": [
+                    {
+                        "locator": o.locator,
+                        "status": o.status,
+                        "doc_id": o.doc_id,
+                        "title": o.title,
+                        "message": o.message,
+                    }
+                    for o in report.outcomes
+                ],
+            }
+        )
+    else:
+        for o in report.outcomes:
+            if o.status == "added":
+                app.console.print(
+                    f"[green]added[/]     {o.doc_id}  {o.title or ''}  [dim]{o.locator}[/]", markup=True
+                )
+            elif o.status == "duplicate":
+                app.console.print(f"[yellow]duplicate[/] {o.locator}: {o.message}", markup=True)
+            else:
+                app.err.print(f"[red]failed[/]    {o.message or o.locator}", markup=True)
+        s = report.summary()
+        app.console.print(f"{s['added']} added, {s['duplicate']} duplicate, {s['failed']} failed")
+    if report.failed:
+        sys.exit(1)

@@ -1,0 +1,420 @@
+"""The only module that knows the stage order: sources -> normalise -> extract -> resolve -> store.
+
+It isolates per-item failures: a bad file, page or feed item becomes a failed outcome with a message, and the
+rest of the batch goes on. Each document is written in one transaction, so an interrupted run leaves the ledger
+consistent and a re-run completes the work (duplicates are recognised by content hash and canonical URL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threatledger.config import Settings
+from threatledger.errors import InputError, SourceError, ThreatledgerError
+from threatledger.ids import make_id, text_sha256
+from threatledger.model import Document, Extraction, RawItem
+
+if TYPE_CHECKING:
+    import httpx
+    from spacy.language import Language
+
+    from threatledger.knowledge import KnowledgeBase
+    from threatledger.store import SQLiteStore
+
+__all__ = [
+    "Clock",
+    "Extractors",
+    "IngestReport",
+    "Outcome",
+    "extract_paths",
+    "ingest",
+    "poll_feeds",
+    "system_clock",
+]
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+Progress = Callable[[str], None]
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".json", ".jsonl"}
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    locator: str
+    status: str  # added | duplicate | failed | unchanged
+    doc_id: str | None = None
+    title: str | None = None
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return any(o.status == "failed" for o in self.outcomes)
+
+    def summary(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("added", "duplicate", "failed")}
+
+
+class Extractors:
+    """The extraction stage: loads its resources once (lazily) and runs every extractor on a document."""
+
+    def __init__(self, settings: Settings, *, with_events: bool = True) -> None:
+        self.settings = settings
+        self.with_events = with_events
+        self._kb: KnowledgeBase | None = None
+        self._nlp: Language | None = None
+        self._events: Any = None
+        self._events_loaded = False
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            from threatledger.knowledge import load_kb
+
+            self._kb = load_kb(self.settings)
+        return self._kb
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            from threatledger.nlp import load_english
+
+            self._nlp = load_english()
+        return self._nlp
+
+    @property
+    def events(self) -> Any:
+        if not self._events_loaded:
+            self._events_loaded = True
+            if self.with_events:
+                from threatledger.extract.events import EventExtractor
+
+                self._events = EventExtractor.load()
+        return self._events
+
+    def run(self, document: Document) -> Extraction:
+        return next(iter(self.run_many([document])))
+
+    def run_many(self, documents: Iterable[Document], n_process: int = 1) -> Iterator[Extraction]:
+        """Extract from many documents, parsing them in batches (and processes) with spaCy."""
+        from threatledger.extract import attack, dates, entities, incidents, indicators
+
+        docs = list(documents) if not isinstance(documents, list) else documents
+        kb = self.kb
+        benign = kb.benign if hasattr(kb, "benign") else None
+        events = self.events
+        parsed = self.nlp.pipe((d.text for d in docs), batch_size=16, n_process=n_process)
+        for document, sdoc in zip(docs, parsed, strict=True):
+            published = _date(document.published)
+            found_entities = entities.extract_entities(sdoc, kb)
+            notes: list[str] = []
+            versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
+            if events is not None:
+                found_events = events.extract(document.text, found_entities)
+                versions["events"] = events.VERSION
+            else:
+                found_events = ()
+                notes.append("events: model not installed, event extraction is off")
+            partial = Extraction(
+                doc_id=document.id,
+                entities=found_entities,
+                indicators=indicators.extract_indicators(document.text, benign),
+                dates=dates.extract_dates(document.text, published),
+                techniques=attack.extract_techniques(document.text, kb),
+                events=found_events,
+                notes=tuple(notes),
+                versions=versions,
+            )
+            found_incidents, found_claims = incidents.extract_incidents(document, sdoc, partial, kb)
+            yield Extraction(
+                doc_id=partial.doc_id,
+                entities=partial.entities,
+                indicators=partial.indicators,
+                dates=partial.dates,
+                techniques=partial.techniques,
+                events=partial.events,
+                incidents=found_incidents,
+                claims=found_claims,
+                notes=partial.notes,
+                versions=partial.versions,
+            )
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _store_item(
+    item: RawItem,
+    store: SQLiteStore,
+    extractors: Extractors,
+    clock: Clock,
+) -> Outcome:
+    from threatledger.normalise import normalise
+
+    now = clock().isoformat()
+    document = normalise(item, fetched=now)
+    duplicate = store.find_duplicate(document)
+    if duplicate is not None and duplicate.duplicate_of is not None:
+        store.add_sighting(duplicate.duplicate_of, item.locator, item.url, now, "duplicate")
+        return Outcome(
+            item.locator,
+            "duplicate",
+            duplicate.duplicate_of,
+            document.title,
+            f"already in the ledger ({duplicate.reason})",
+        )
+    extraction = extractors.run(document)
+    result = store.save_document(document, extraction, now)
+    if result.status == "duplicate":
+        return Outcome(
+            item.locator,
+            "duplicate",
+            result.duplicate_of,
+            document.title,
+            f"already in the ledger ({result.reason})",
+        )
+    return Outcome(item.locator, "added", document.id, document.title)
+
+
+def _fetch_and_store(
+    http: httpx.Client, url: str, settings: Settings, store: SQLiteStore, extractors: Extractors, clock: Clock
+) -> Outcome:
+    from threatledger.sources.web import fetch_url
+
+    return _store_item(fetch_url(http, url, settings), store, extractors, clock)
+
+
+def _guarded(locator: str, work: Callable[[], Outcome]) -> Outcome:
+    """Run one item; a failure becomes an outcome so the batch goes on."""
+    try:
+        return work()
+    except ThreatledgerError as exc:
+        return Outcome(locator, "failed", message=str(exc))
+    except Exception as exc:  # the one place that isolates unexpected per-item failures (STYLE rule 5)
+        log.exception("unexpected failure on %s", locator)
+        return Outcome(locator, "failed", message=f"{locator}: internal error {type(exc).__name__}: {exc}")
+
+
+def _is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def ingest(
+    targets: Sequence[str],
+    settings: Settings,
+    store: SQLiteStore,
+    extractors: Extractors,
+    *,
+    clock: Clock = system_clock,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files, folders and URLs into the ledger."""
+    from threatledger.sources.files import iter_items
+    from threatledger.sources.web import make_client
+
+    report = IngestReport()
+    paths = [t for t in targets if not _is_url(t)]
+    urls = [t for t in targets if _is_url(t)]
+    for item in iter_items([Path(p) for p in paths], settings):
+        if isinstance(item, ThreatledgerError):
+            report.outcomes.append(Outcome(item.locator or "?", "failed", message=str(item)))
+        else:
+            report.outcomes.append(
+                _guarded(item.locator, partial(_store_item, item, store, extractors, clock))
+            )
+        if progress:
+            progress(report.outcomes[-1].locator)
+    if urls:
+        own_client = client is None
+        http = client or make_client(settings)
+        try:
+            for url in urls:
+                report.outcomes.append(
+                    _guarded(url, partial(_fetch_and_store, http, url, settings, store, extractors, clock))
+                )
+                if progress:
+                    progress(url)
+        finally:
+            if own_client:
+                http.close()
+    return report
+
+
+def poll_feeds(
+    settings: Settings,
+    store: SQLiteStore,
+    extractors: Extractors,
+    *,
+    clock: Clock = system_clock,
+    client: httpx.Client | None = None,
+    only: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Fetch new items of every feed (or of ``only``) and the articles they link to."""
+    from threatledger.sources.feeds import entry_item, poll_feed
+    from threatledger.sources.web import fetch_url, make_client
+
+    report = IngestReport()
+    own_client = client is None
+    http = client or make_client(settings)
+    try:
+        for feed in store.list_feeds():
+            if only and feed.url not in only:
+                continue
+            now = clock().isoformat()
+            try:
+                poll = poll_feed(http, feed.url, settings, etag=feed.etag, modified=feed.modified)
+            except ThreatledgerError as exc:
+                store.update_feed(
+                    feed.url, polled=now, status=f"error: {exc}", etag=None, modified=None, title=None
+                )
+                report.outcomes.append(Outcome(feed.url, "failed", message=str(exc)))
+                continue
+            for entry in poll.entries:
+                guid = entry.guid or entry.link or ""
+                if not guid or store.feed_seen(feed.url, guid):
+                    continue
+
+                def work(e: Any = entry, g: str = guid, feed_url: str = feed.url) -> Outcome:
+                    item: RawItem | None = None
+                    error: ThreatledgerError | None = None
+                    if e.link:
+                        try:
+                            item = fetch_url(http, e.link, settings)
+                            item = _with_hints(item, e)
+                        except (SourceError, InputError) as exc:
+                            error = exc
+                    if item is None:
+                        item = entry_item(e, feed_url)
+                    if item is None:
+                        raise error or InputError(
+                            "feed item has neither a fetchable link nor content", locator=g
+                        )
+                    outcome = _store_item(item, store, extractors, clock)
+                    store.mark_feed_item(feed_url, g, outcome.doc_id, clock().isoformat())
+                    return outcome
+
+                report.outcomes.append(_guarded(entry.link or guid, work))
+                if progress:
+                    progress(report.outcomes[-1].locator)
+            store.update_feed(
+                feed.url,
+                polled=now,
+                status=poll.status,
+                etag=poll.etag,
+                modified=poll.modified,
+                title=poll.title,
+            )
+    finally:
+        if own_client:
+            http.close()
+    return report
+
+
+def _with_hints(item: RawItem, entry: Any) -> RawItem:
+    """Fill a fetched page's missing metadata from its feed entry."""
+    from dataclasses import replace
+
+    return replace(
+        item,
+        title=item.title or entry.title,
+        published=item.published or entry.published,
+        source_kind="feed",
+    )
+
+
+def read_exact(path: Path) -> str:
+    """A text file's exact content (no newline translation): offsets in `extract` output index this string."""
+    from threatledger.normalise.text import decode_bytes
+
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data, str(path))
+
+
+def extract_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    extractors: Extractors,
+    *,
+    published: str | None = None,
+    n_process: int = 1,
+) -> Iterator[tuple[str, Document, Extraction] | Outcome]:
+    """Extract from files without touching the store; yields (doc_id = file stem, document, findings)."""
+    from threatledger.normalise import normalise
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith(".")
+                )
+            )
+        else:
+            files.append(path)
+    batch: list[tuple[str, Document]] = []
+    for path in files:
+        try:
+            if path.suffix.lower() in {".txt", ".md", ""}:
+                text = read_exact(path)
+                if not text.strip():
+                    raise InputError("empty document", locator=str(path))
+                document = Document(
+                    id=make_id("document", sha256=text_sha256(text)),
+                    text=text,
+                    sha256=text_sha256(text),
+                    published=published,
+                    source=str(path),
+                )
+            else:
+                raw = RawItem(locator=str(path), content=path.read_bytes(), published=published)
+                document = normalise(raw, fetched=system_clock().isoformat())
+            if published and not document.published:
+                from dataclasses import replace
+
+                document = replace(document, published=published)
+        except (ThreatledgerError, OSError) as exc:
+            yield Outcome(str(path), "failed", message=str(exc))
+            continue
+        batch.append((path.stem, document))
+        if len(batch) >= 64:
+            yield from _run_batch(batch, extractors, n_process)
+            batch = []
+    yield from _run_batch(batch, extractors, n_process)
+
+
+def _run_batch(
+    batch: list[tuple[str, Document]], extractors: Extractors, n_process: int
+) -> Iterator[tuple[str, Document, Extraction]]:
+    documents = [d for _, d in batch]
+    for (stem, document), extraction in zip(batch, extractors.run_many(documents, n_process), strict=True):
+        yield stem, document, extraction
