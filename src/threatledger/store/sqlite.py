@@ -243,7 +243,7 @@ class SQLiteStore:
                 " actor_canonical, actor_kind, made_on, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     claim.id,
-                    incident_id,
+                    claim_incident,
                     claim.incident,
                     document.id,
                     claim.stance,
