@@ -306,7 +306,7 @@ class SQLiteStore:
 
     def sightings(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            "SELECT locator, url, seen_at, kind FROM sightings WHERE doc_id = ? ORDER BY seen_at, locator",
+            "SELECT locator, url, seen_at, kind FROM sightings WHERE doc_id = ? ORDER BY seen_at, rowid",
             (doc_id,),
         )
         return [dict(r) for r in rows]

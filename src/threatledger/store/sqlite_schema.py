@@ -147,4 +147,41 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX claims_actor ON claims(actor_canonical);
         """,
     ),
+    (
+        3,
+        "watchlists, alerts and API tokens",
+        """
+        CREATE TABLE watchlists (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            filters TEXT NOT NULL,
+            webhook_url TEXT,
+            webhook_secret TEXT,
+            email TEXT,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            watchlist_id TEXT NOT NULL REFERENCES watchlists(id) ON DELETE CASCADE,
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            title TEXT,
+            created TEXT NOT NULL,
+            data TEXT NOT NULL,
+            webhook_status TEXT,
+            email_status TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered_at TEXT,
+            UNIQUE (watchlist_id, object_type, object_id)
+        );
+        CREATE INDEX alerts_created ON alerts(created);
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            last_used TEXT
+        );
+        """,
+    ),
 )
