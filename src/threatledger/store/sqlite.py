@@ -16,6 +16,7 @@ from threatledger.ids import canonical_json
 from threatledger.model import Document, Extraction, to_json
 from threatledger.store.base import DocumentRow, FeedRow, SaveResult, SearchHit
 from threatledger.store.sqlite_schema import MIGRATIONS
+from threatledger.store.watch import WatchStoreMixin
 
 __all__ = ["SQLiteStore"]
 
@@ -44,7 +45,7 @@ def fts_query(query: str) -> str:
     return " ".join(parts)
 
 
-class SQLiteStore:
+class SQLiteStore(WatchStoreMixin):
     """The default ledger: one file, safe against a crash mid-write."""
 
     def __init__(self, path: Path | str) -> None:
