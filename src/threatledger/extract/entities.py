@@ -1,0 +1,347 @@
+"""Named entities: knowledge-base names, spaCy NER, an optional cyber NER model, acronyms and a few phrase rules.
+
+Evidence sources, strongest first (a stronger span wins where two overlap):
+
+    acronym   "Long Name (ACR)" defined in the document: one entity for both forms and every later bare "ACR"
+    kb        the knowledge-base matcher (actors, malware, tools, countries, sectors; case rules in
+              :mod:`threatledger.knowledge.matcher`)
+    model     spans from the cyber NER model (``model_spans``), resolved through the knowledge base when it knows them
+    phrase    "ministry of foreign affairs", "port of Nagoya": an institution head noun with its complement
+    spacy     ORG -> organization, PERSON -> person, GPE -> country|location, LOC/FAC -> location,
+              NORP -> country when it is a demonym ("Chinese" -> China)
+
+Mentions are grouped by (type, canonical); ``Entity.id`` is ``make_id("entity", type=..., canonical=...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from threatledger.ids import make_id
+from threatledger.knowledge.countries import country_code, country_name
+from threatledger.model import Entity, Mention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from threatledger.knowledge.base import KnowledgeBase, Target
+
+__all__ = ["MODEL_LABELS", "NAME", "VERSION", "extract_entities"]
+
+log = logging.getLogger(__name__)
+
+NAME = "entities"
+VERSION = "1"
+
+MODEL_LABELS = {"GROUP": "threat-actor", "MALWARE": "malware", "TOOL": "tool", "ORG": "organization",
+                "LOC": "location", "SECTOR": "sector"}  # fmt: skip
+_PRIORITY = {"acronym": 5, "kb": 4, "model": 3, "phrase": 2, "spacy": 1}
+_KB_TYPES = {"threat-actor": {"threat-actor"}, "malware": {"malware", "tool"}, "tool": {"tool", "malware"}}
+_ORG_HEADS = frozenset(
+    [
+        "center",
+        "centre",
+        "agency",
+        "office",
+        "ministry",
+        "department",
+        "bureau",
+        "institute",
+        "council",
+        "committee",
+        "command",
+        "service",
+        "services",
+        "authority",
+        "commission",
+        "corporation",
+        "university",
+        "association",
+        "organization",
+        "organisation",
+        "force",
+        "forces",
+        "directorate",
+        "administration",
+        "board",
+        "foundation",
+        "unit",
+        "division",
+        "laboratory",
+        "laboratories",
+        "lab",
+        "labs",
+        "team",
+        "group",
+        "company",
+        "inc",
+        "ltd",
+        "police",
+        "court",
+        "parliament",
+        "bank",
+    ]
+)
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:\s*[’']s?|[\s.,;:])+$")
+_ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
+_PHRASE = re.compile(
+    r"\b(?P<head>[Mm]inistry|[Dd]epartment|[Mm]inister)\s+(?:of|for)\s+(?:the\s+)?"
+    r"(?P<body>(?:(?:[Ff]oreign|[Hh]ome|[Ii]nternal|[Pp]ublic|[Ss]tate|[Hh]omeland|[Nn]ational|[Ee]conomic|"
+    r"[Dd]igital|[Ii]nformation)\s+)?(?:[Aa]ffairs|[Dd]efen[cs]e|[Jj]ustice|[Ss]ecurity|[Ff]inance|[Hh]ealth|"
+    r"[Ii]nterior|[Ee]ducation|[Ee]nergy|[Cc]ommerce|[Tt]rade|[Ii]ndustry|[Ii]nformation|[Cc]ommunications|"
+    r"[Ss]tate|[Ee]conomy|[Tt]reasury|[Ii]ntelligence|[Tt]echnology|[Tt]ransport(?:ation)?|[Ll]abor|[Ll]abour)"
+    r"(?:\s+and\s+[A-Za-z]+)?)"
+    r"|\b(?P<fac>[Pp]ort|[Aa]irport|[Hh]arbou?r|[Uu]niversity|[Cc]ity|[Pp]refecture|[Pp]rovince)\s+of\s+"
+    r"(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)"
+)
+_FACILITY_TYPES = {"port": "organization", "airport": "organization", "harbour": "organization",
+                   "harbor": "organization", "university": "organization", "city": "location",
+                   "prefecture": "location", "province": "location"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    text: str
+    type: str
+    canonical: str
+    source: str
+    kb_ref: str | None = None
+    country: str | None = None
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (_PRIORITY[self.source], self.end - self.start)
+
+
+def extract_entities(
+    sdoc: Doc, kb: KnowledgeBase, model_spans: Sequence[tuple[int, int, str]] = ()
+) -> tuple[Entity, ...]:
+    """Entities of a spaCy Doc of the document text (offsets index ``sdoc.text``)."""
+    text = sdoc.text
+    kb_cands = [_from_kb(m.start, m.end, m.text, kb.target(m.target)) for m in kb.matcher.find(text)]
+    cands = kb_cands + _from_model(text, model_spans, kb) + _from_phrases(text) + _from_spacy(sdoc)
+    cands = _drop_countries_inside_orgs(cands)
+    chosen = _resolve_overlaps(cands)
+    chosen = _apply_acronyms(text, chosen)
+    return _group(chosen)
+
+
+def _from_kb(start: int, end: int, text: str, target: Target) -> _Candidate:
+    return _Candidate(start, end, text, target.type, target.canonical, "kb", target.kb_ref, target.country)
+
+
+def _from_model(text: str, spans: Sequence[tuple[int, int, str]], kb: KnowledgeBase) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for start, end, label in spans:
+        etype = MODEL_LABELS.get(label.upper())
+        surface = text[start:end]
+        if etype is None or not surface.strip():
+            continue
+        target = kb.resolve(surface)
+        if target is not None and target.type in _KB_TYPES.get(etype, {etype}):
+            out.append(_Candidate(start, end, surface, target.type, target.canonical, "model", target.kb_ref,
+                                  target.country))  # fmt: skip
+        elif etype == "location" and (code := country_code(surface)):
+            out.append(_country(start, end, surface, code, "model"))
+        else:
+            out.append(_Candidate(start, end, surface, etype, _canonical_text(surface), "model"))
+    return out
+
+
+def _from_phrases(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for m in _PHRASE.finditer(text):
+        if m.group("head"):
+            head = m.group("head").capitalize()
+            body = " ".join(w if w == "and" else w.capitalize() for w in m.group("body").split())
+            canonical = f"{head} of {body}"
+            code = _owner_country(text, m.start())
+            if code:
+                canonical = f"{canonical} ({country_name(code)})"
+            out.append(
+                _Candidate(m.start(), m.end(), m.group(), "organization", canonical, "phrase", None, code)
+            )
+        else:
+            fac = m.group("fac").lower()
+            canonical = f"{fac.capitalize()} of {m.group('place')}"
+            out.append(_Candidate(m.start(), m.end(), m.group(), _FACILITY_TYPES[fac], canonical, "phrase"))
+    return out
+
+
+def _owner_country(text: str, start: int) -> str | None:
+    """The country of "China's ministry ..." / "the Chinese ministry ..." just before a phrase."""
+    before = re.search(r"([A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)(?:[’']s)?\s+$", text[max(0, start - 40) : start])
+    return country_code(before.group(1)) if before else None
+
+
+def _country(start: int, end: int, surface: str, code: str, source: str) -> _Candidate:
+    return _Candidate(start, end, surface, "country", country_name(code), source, f"iso:{code}", code)
+
+
+def _from_spacy(sdoc: Doc) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for ent in sdoc.ents:
+        label = ent.label_
+        if label not in {"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC"}:
+            continue
+        start, end = _trim(sdoc.text, ent.start_char, ent.end_char)
+        if "\n" in sdoc.text[start:end]:  # an entity never runs across a line break (captions, bylines)
+            continue
+        surface = sdoc.text[start:end]
+        if not surface or not any(c.isupper() for c in surface) or not any(c.isalpha() for c in surface):
+            continue
+        if label in {"GPE", "NORP"}:
+            code = country_code(surface)
+            if code:
+                out.append(_country(start, end, surface, code, "spacy"))
+            elif label == "GPE":
+                out.append(_Candidate(start, end, surface, "location", _canonical_text(surface), "spacy"))
+            continue
+        if label == "ORG":
+            split = _split_country_prefix(sdoc.text, start, end)
+            if split is not None:
+                out.extend(split)
+                continue
+        etype = {"ORG": "organization", "PERSON": "person"}.get(label, "location")
+        out.append(_Candidate(start, end, surface, etype, _canonical_text(surface), "spacy"))
+    return out
+
+
+def _split_country_prefix(text: str, start: int, end: int) -> list[_Candidate] | None:
+    """ "U.S. National Security Agency" -> the country "U.S." and the organisation "National Security Agency"."""
+    m = re.match(r"(U\.S\.|U\.K\.|US|UK|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?=[A-Z])", text[start:end])
+    if m is None:
+        return None
+    code = country_code(m.group(1))
+    rest_start = start + m.end()
+    if code is None or end - rest_start < 3:
+        return None
+    rest = text[rest_start:end]
+    return [
+        _country(start, start + len(m.group(1)), m.group(1), code, "spacy"),
+        _Candidate(rest_start, end, rest, "organization", _canonical_text(rest), "spacy"),
+    ]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    span = text[start:end]
+    lead = _LEADING.match(span)
+    if lead:
+        start += lead.end()
+    trail = _TRAILING.search(text[start:end])
+    if trail and not text[start:end].endswith(("U.S.", "U.K.", "Inc.", "Ltd.", "Co.")):
+        end = start + trail.start()
+    return start, end
+
+
+def _canonical_text(surface: str) -> str:
+    return " ".join(surface.replace("’", "'").split())
+
+
+def _drop_countries_inside_orgs(cands: list[_Candidate]) -> list[_Candidate]:
+    """ "Bank of America": a country inside a longer organisation name, not at its start, is part of the name."""
+    orgs = [c for c in cands if c.type == "organization" and c.source in {"spacy", "model"}]
+    return [
+        c
+        for c in cands
+        if not (c.type == "country" and any(o.start < c.start and c.end <= o.end for o in orgs))
+    ]
+
+
+def _resolve_overlaps(cands: Iterable[_Candidate]) -> list[_Candidate]:
+    taken: list[_Candidate] = []
+    for cand in sorted(cands, key=lambda c: (-c.rank[0], -c.rank[1], c.start)):
+        if all(cand.end <= t.start or cand.start >= t.end for t in taken):
+            taken.append(cand)
+    return sorted(taken, key=lambda c: c.start)
+
+
+def _apply_acronyms(text: str, chosen: list[_Candidate]) -> list[_Candidate]:
+    """Join "Long Name (ACR)" into one entity and claim the bare acronym everywhere else in the document."""
+    for m in _ACRONYM.finditer(text):
+        acronym = m.group(1)
+        if sum(c.isupper() for c in acronym) < 2:
+            continue
+        long_span = _long_form(text, m.start(), acronym)
+        if long_span is None:
+            continue
+        ls, le = long_span
+        inside = [c for c in chosen if c.start < le and c.end > ls]
+        etype = next((c.type for c in inside if c.type not in {"country", "location"} and c.source != "spacy"),
+                     None)  # fmt: skip
+        if etype is None:
+            words = {w.lower() for w in text[ls:le].split()}
+            if not (words & _ORG_HEADS or any(c.type == "organization" for c in inside)):
+                continue
+            etype = "organization"
+        canonical = _canonical_text(text[ls:le])
+        kb_ref = next((c.kb_ref for c in inside if c.kb_ref and c.type == etype), None)
+        new = [_Candidate(ls, le, text[ls:le], etype, canonical, "acronym", kb_ref)]
+        for bare in re.finditer(rf"(?<![\w.-]){re.escape(acronym)}(?![\w-])", text):
+            new.append(_Candidate(bare.start(), bare.end(), acronym, etype, canonical, "acronym", kb_ref))
+        keep = [c for c in chosen if all(c.end <= n.start or c.start >= n.end for n in new)]
+        # a country or place named inside the long form ("Japan's National ...") keeps its own mention
+        keep += [c for c in inside if c.type == "country" and (c.end <= ls or c.start >= le)]
+        chosen = sorted(set(keep) | set(new), key=lambda c: (c.start, c.end))
+    return chosen
+
+
+def _long_form(text: str, paren: int, acronym: str) -> tuple[int, int] | None:
+    """Schwartz & Hearst (2003): the shortest preceding phrase whose letters spell the acronym in order."""
+    words = list(re.finditer(r"[\w&'’-]+", text[max(0, paren - 200) : paren]))
+    offset = max(0, paren - 200)
+    window = words[-min(len(acronym) + 6, len(acronym) * 3) :]
+    if not window:
+        return None
+    long_text = text[offset + window[0].start() : offset + window[-1].end()]
+    base = offset + window[0].start()
+    s_idx, l_idx = len(acronym) - 1, len(long_text) - 1
+    while s_idx >= 0:
+        ch = acronym[s_idx].lower()
+        if not ch.isalnum():
+            s_idx -= 1
+            continue
+        while l_idx >= 0 and (
+            long_text[l_idx].lower() != ch or (s_idx == 0 and l_idx > 0 and long_text[l_idx - 1].isalnum())
+        ):
+            l_idx -= 1
+        if l_idx < 0:
+            return None
+        l_idx -= 1
+        s_idx -= 1
+    start = base + l_idx + 1
+    if not text[start].isupper():
+        return None
+    return start, offset + window[-1].end()
+
+
+def _group(chosen: list[_Candidate]) -> tuple[Entity, ...]:
+    groups: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
+    for cand in chosen:
+        groups[(cand.type, cand.canonical)].append(cand)
+    entities: list[Entity] = []
+    for (etype, canonical), cands in groups.items():
+        names = Counter(c.text for c in cands)
+        name = max(names, key=lambda n: (names[n], len(n)))
+        kb_ref = next((c.kb_ref for c in cands if c.kb_ref), None)
+        country = next((c.country for c in cands if c.country), None)
+        entity = Entity(
+            id=make_id("entity", type=etype, canonical=canonical),
+            type=etype,
+            name=name,
+            canonical=canonical,
+            mentions=tuple(Mention(c.start, c.end, c.text) for c in sorted(cands, key=lambda c: c.start)),
+            kb_ref=kb_ref,
+            country=country,
+            aliases=tuple(sorted(n for n in names if n != name)),
+        )
+        entities.append(entity)
+    return tuple(sorted(entities, key=lambda e: (e.mentions[0].start, e.type)))
