@@ -85,7 +85,10 @@ _PRODUCTS = frozenset(
 )
 # Lowercased words whose following number is an identifier, not a year.
 _ID_WORDS = frozenset("cve version build port ports model no number id pid error code kb rule event sid v".split())
-_NOT_PLURAL = frozenset("was has is as its this his us thus always whereas across towards afterwards versus".split())
+_NOT_PLURAL = frozenset(
+    "was has is as its this his us thus always whereas across towards afterwards versus "
+    "continues remains marks brings sees looks promises proves begins ends starts saw".split()
+)
 _IRREGULAR_PLURALS = frozenset("people children men women staff employees".split())
 
 
@@ -238,7 +241,7 @@ def _year(m: re.Match[str], text: str, published: dt.date | None) -> Atom | None
         rf"(?:(?<!\d)(?:19|20)\d\d|(?<![\w-])(?i:mid|early|late)){H}?[-–]{H}?$", before
     ):
         return None  # CVE-2021-..., 555-2019; but 2019-2021 and mid-2022
-    if re.search(rf"\d{H}?$", before) or re.match(rf"{H}?\d", text[m.end() : m.end() + 2]):
+    if re.search(rf"(?:\d|/){H}?$", before) or re.match(rf"{H}?\d", text[m.end() : m.end() + 2]):
         return None  # a run of numbers: phone numbers, tables
     words = _words_before(text, start)
     if words and words[0] in _PRODUCTS and re.search(rf"{re.escape(words[0])}{H}+$", before):
@@ -416,12 +419,12 @@ def _rules() -> tuple[tuple[re.Pattern[str], Handler], ...]:
             (rf"(?<![\w.])(?P<mon>{_MON})(?:{H}*,)?{H}+(?:of{H}+)?(?P<y>{_YEAR})", _month_year),
             (rf"(?<![\w.-])(?P<mon>{_MON})", _bare_month),
             (
-                rf"{edge}(?<![-–])(?P<y>(?:19|20)\d{{2}})(?P<sep>{H}?[-/]{H}?)(?P<m>0?[1-9]|1[0-2])(?P=sep)"
+                rf"{edge}(?<![-–])(?<![-–/]{H})(?P<y>(?:19|20)\d{{2}})(?P<sep>{H}?[-/]{H}?)(?P<m>0?[1-9]|1[0-2])(?P=sep)"
                 rf"(?P<d>3[01]|[12]\d|0?[1-9])(?![/\d]|[.:-]\d|(?!T\d)[A-Za-z_])",
                 _iso,
             ),
             (
-                rf"{edge}(?<![-–])(?P<a>\d{{1,2}})(?P<sep>{H}?[-/.]{H}?)(?P<b>\d{{1,2}})(?P=sep)"
+                rf"{edge}(?<![-–])(?<![-–/]{H})(?P<a>\d{{1,2}})(?P<sep>{H}?[-/.]{H}?)(?P<b>\d{{1,2}})(?P=sep)"
                 rf"(?P<y>(?:19|20)\d{{2}}|\d{{2}})(?![\w/]|[.:-]\d)",
                 _numeric,
             ),
@@ -459,12 +462,17 @@ def _rules() -> tuple[tuple[re.Pattern[str], Handler], ...]:
 _RULES = _rules()
 
 
+# URLs, also with the spaces that PDF and tokenised text put around ':' and '/': their digits are not dates.
+_URL = re.compile(rf"(?i:https?{H}?:{H}?/{H}?/|www\.)[^\s/]*(?:{H}?/{H}?[^\s/]+)*")
+
+
 def find_atoms(text: str, published: dt.date | None) -> list[Atom]:
-    """Every atom any rule finds, overlapping ones included."""
+    """Every atom any rule finds outside URLs, overlapping ones included."""
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     atoms: list[Atom] = []
     for pattern, handler in _RULES:
         for match in pattern.finditer(text):
             atom = handler(match, text, published)
-            if atom is not None:
+            if atom is not None and not any(s <= atom.start < e for s, e in urls):
                 atoms.append(atom)
     return atoms

@@ -119,8 +119,8 @@ def _fill_year(atom: Atom, published: dt.date | None) -> Atom:
     return atom
 
 
-def _range(first: Atom, second: Atom, text: str, published: dt.date | None) -> _Found | None:
-    """``between March and May 2021``, ``2019-2021``: two atoms joined by a connector."""
+def _range(first: Atom, second: Atom, text: str, published: dt.date | None) -> tuple[_Found, Atom, Atom] | None:
+    """``between March and May 2021``, ``2019-2021``: two atoms joined by a connector, with their years."""
     if first.kind != "date" or second.kind != "date" or first.gran in ("week", "decade"):
         return None
     connector = _CONNECTOR.fullmatch(text, first.end, second.start)
@@ -147,7 +147,7 @@ def _range(first: Atom, second: Atom, text: str, published: dt.date | None) -> _
     if start_value[:common] > end_value[:common] or start_value == end_value:
         return None  # "2021-2019" is not a range
     start = opener.start() if opener else first.start
-    return _Found(start, second.end, f"{start_value}/{end_value}", "range", "range")
+    return _Found(start, second.end, f"{start_value}/{end_value}", "range", "range"), first, second
 
 
 def _thirds(atom: Atom, mod: str) -> str | None:
@@ -165,20 +165,22 @@ def _thirds(atom: Atom, mod: str) -> str | None:
     return None
 
 
-def _single(atom: Atom, text: str) -> _Found | None:
+def _single(atom: Atom, text: str) -> list[_Found]:
+    """An atom as found, with its modifier (``early 2021``) and as the start of ``since ...``."""
     value = render(atom)
     if value is None or atom.weak:
-        return None
+        return []
     start, gran, kind = atom.start, atom.gran, atom.kind
     modifier = _MODIFIER.search(text, max(0, atom.start - 30), atom.start)
     if modifier and kind == "date":
         ranged = _thirds(atom, modifier["mod"])
         if ranged is not None:
             start, value, gran, kind = modifier.start(), ranged, "range", "range"
+    found = [_Found(start, atom.end, value, gran, kind)]
     since = _SINCE.search(text, max(0, start - 14), start)
     if since and kind != "duration":
-        start, value, gran, kind = since.start(), f"{value.split('/')[0]}/..", "range", "range"
-    return _Found(start, atom.end, value, gran, kind)
+        found.append(_Found(since.start(), atom.end, f"{value.split('/')[0]}/..", "range", "range"))
+    return found
 
 
 def extract_dates(text: str, published: dt.date | None) -> tuple[TimeExpression, ...]:
@@ -190,16 +192,21 @@ def extract_dates(text: str, published: dt.date | None) -> tuple[TimeExpression,
         if i + 1 < len(atoms):
             ranged = _range(atoms[i], atoms[i + 1], text, published)
             if ranged is not None:
-                found.append(ranged)
+                whole, first, second = ranged
+                found += [whole, *_single(replace(first, weak=False), text)]
+                found += _single(replace(second, weak=False), text)
                 i += 2
                 continue
-        single = _single(_fill_year(atoms[i], published), text)
-        if single is not None:
-            found.append(single)
+        found += _single(_fill_year(atoms[i], published), text)
         i += 1
+    found.sort(key=lambda f: (f.start, -f.end))
     return tuple(
         TimeExpression(text[f.start : f.end], f.start, f.end, f.value, f.granularity, f.kind) for f in found
     )
+
+
+def _inside(inner: TimeExpression, outer: TimeExpression) -> bool:
+    return inner is not outer and outer.start <= inner.start and inner.end <= outer.end
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,12 +214,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m threatledger.extract.dates", description=main.__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--published", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD for all files")
+    parser.add_argument(
+        "--published-from-name", action="store_true", help="take the publication date from a YYYY-MM-DD in the file name"
+    )
     parser.add_argument("--kinds", default="date,range,duration", help="comma-separated kinds to print")
+    parser.add_argument("--innermost", action="store_true", help="leave out expressions that contain another")
     args = parser.parse_args(argv)
     kinds = set(args.kinds.split(","))
     for path in sorted(args.folder.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        dates = [to_json(d) for d in extract_dates(text, args.published) if d.kind in kinds]
+        published = args.published
+        named = re.search(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)", path.stem)
+        if args.published_from_name and named:
+            published = dt.date.fromisoformat(named.group(1))
+        found = [d for d in extract_dates(text, published) if d.kind in kinds]
+        if args.innermost:
+            found = [d for d in found if not any(_inside(o, d) for o in found)]
+        dates = [to_json(d) for d in found]
         sys.stdout.write(json.dumps({"doc_id": path.stem, "dates": dates}, ensure_ascii=False) + "\n")
     return 0
 
