@@ -1,0 +1,406 @@
+"""Dependency-parse rules that tie an actor mention to an attribution predicate, a stance and a claimant.
+
+The rules read one spaCy sentence. A *relation* is the predicate that holds the actor responsible ("X hacked",
+"carried out by X", "attributed to X", "X was behind", "X claimed responsibility", "X denied involvement"); the
+*scope* is the chain of heads from the actor up to the claimant's speech-act verb, where hedges, negations and
+disputes are read; the *claimant* is the subject of that verb (or "according to X", or the outlet behind a
+report). Reduced relative clauses on a noun ("the hacks attributed to X") are presupposed by the sentence's
+author, so their claimant is the article itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from threatledger.extract import cues
+from threatledger.extract.cues import words
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
+
+__all__ = [
+    "Relation",
+    "according_to",
+    "cited_sources",
+    "claimant_of",
+    "is_conditional",
+    "is_habitual",
+    "not_attributed",
+    "phrase",
+    "position",
+    "relations",
+    "stance_of",
+]
+
+_SUBJ = words("nsubj nsubjpass csubj")
+_NOUNS = words("NOUN PROPN PRON")
+_VERBS = words("VERB AUX")
+_NAME_DEPS = words("pobj oprd attr dobj appos")
+_BEHIND_NOUNS = words(
+    "culprit culprits perpetrator perpetrators author authors mastermind origin origins work"
+)
+_AGENTIVE = cues.ATTACK_VERBS | words("sponsor steer back direct order fund")
+_CLAIM_VERBS = words("claim admit boast brag take accept")
+_REPORTING = (
+    cues.SPEECH_VERBS | cues.BELIEF_VERBS | cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | cues.DENIAL_VERBS
+) | cues.DISPUTE_VERBS
+_ANON_SOURCES = words(
+    "source sources expert experts official officials people person insider insiders analyst"
+)
+_NOMINAL_HEADS = cues.INVOLVEMENT_NOUNS | words("meddling interference use")
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """How an actor is held responsible: the predicate token and the kind of link."""
+
+    kind: str  # act | behind | agent | attributed | accused | nominal | claims | deny | according
+    predicate: Token
+
+
+def phrase(token: Token) -> tuple[int, int]:
+    """Token range [first, last] of the noun phrase headed by ``token`` (left modifiers, "of" complements)."""
+    first = token.i
+    for child in token.lefts:
+        if child.dep_ in {"det", "amod", "compound", "nmod", "poss", "nummod", "npadvmod", "quantmod"}:
+            first = min(first, child.left_edge.i)
+    last = token.i
+    for child in token.rights:
+        if child.dep_ == "prep" and child.lower_ == "of" and token.pos_ == "PROPN":
+            last = max(last, child.right_edge.i)
+        elif child.dep_ in {"compound", "flat"}:
+            last = max(last, child.i)
+    return first, last
+
+
+def position(token: Token) -> Token:
+    """The token whose syntactic role counts for ``token``: through appositions, conjunctions and naming clauses."""
+    current = token
+    for _ in range(6):
+        head = current.head
+        if current.dep_ in {"appos", "conj"} and head.pos_ in _NOUNS and head.i != current.i:
+            current = head
+            continue
+        naming = _naming_clause(current)
+        if naming is not None:
+            current = naming.head
+            continue
+        break
+    return current
+
+
+def _naming_clause(token: Token) -> Token | None:
+    """The naming verb ("known as", "dubbed", "go by the name") whose clause introduces ``token``."""
+    if token.dep_ not in _NAME_DEPS:
+        return None
+    node = token
+    for _ in range(4):
+        node = node.head
+        if node.lemma_ in cues.NAMING_VERBS and node.dep_ in {"acl", "relcl"} and node.head.pos_ in _NOUNS:
+            return node
+        if node.dep_ == "ROOT":
+            return None
+    return None
+
+
+def _subject(verb: Token) -> Token | None:
+    """The subject of ``verb``, inherited through conjoined verbs and skipping copular clause heads."""
+    node = verb
+    for _ in range(4):
+        for child in node.children:
+            if child.dep_ in {"nsubj", "csubj"}:
+                return child
+            if child.dep_ == "agent":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+        if node.dep_ == "conj" or (node.dep_ == "ccomp" and node.lemma_ == "be" and node is not verb):
+            node = node.head
+            while node.dep_ == "ccomp" and node.lemma_ == "be" and node.head.i != node.i:
+                node = node.head
+            continue
+        if node.dep_ == "conj":
+            node = node.head
+            continue
+        return None
+    return None
+
+
+def _as_subject(pos: Token) -> list[tuple[Token, bool]]:
+    """Predicates that ``pos`` is the subject of, with whether the predicate is passive."""
+    out: list[tuple[Token, bool]] = []
+    if pos.dep_ in _SUBJ and pos.head.i != pos.i:
+        verb = pos.head
+        out.append((verb, pos.dep_ == "nsubjpass"))
+        out.extend(
+            (c, False) for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB" and not _has_subj(c)
+        )
+        for attr in verb.children:
+            if attr.dep_ == "attr" and verb.lemma_ == "be":
+                out.extend((c, False) for c in attr.children if c.dep_ == "relcl" and _wh_subject(c))
+    for child in pos.children:
+        if child.dep_ == "relcl" and _wh_subject(child) is not None:
+            subj = _wh_subject(child)
+            out.append((child, subj is not None and subj.dep_ == "nsubjpass"))
+        elif child.dep_ == "acl" and child.tag_ == "VBN":
+            out.append((child, True))
+        elif child.dep_ == "acl" and child.tag_ == "VBG":
+            out.append((child, False))
+    return out
+
+
+def _has_subj(verb: Token) -> bool:
+    return any(c.dep_ in _SUBJ for c in verb.children)
+
+
+def _wh_subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in _SUBJ and child.lower_ in {"which", "that", "who"}:
+            return child
+    return None
+
+
+def _mentions_attack(token: Token) -> bool:
+    """Whether the subtree under ``token`` names an attack or responsibility for one."""
+    for t in token.subtree:
+        if t.lemma_ in cues.ATTACK_VERBS and t.pos_ == "VERB":
+            return True
+        if (
+            t.lemma_ in cues.ATTACK_NOUNS
+            or t.lower_ == "behind"
+            or t.lemma_ in cues.RESPONSIBILITY_ADJECTIVES
+        ):
+            return True
+    return False
+
+
+def _copular_relation(verb: Token) -> bool:
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ in {"behind", "from"}:
+            return True
+        if child.dep_ == "acomp" and child.lemma_ in cues.RESPONSIBILITY_ADJECTIVES:
+            return True
+        if child.dep_ == "attr" and child.lemma_ in _BEHIND_NOUNS:
+            return True
+    return False
+
+
+def _subject_relation(verb: Token, passive: bool) -> Relation | None:
+    lemma = verb.lemma_
+    objects = {c.lemma_ for c in verb.children if c.dep_ in {"dobj", "attr"}}
+    if lemma in _CLAIM_VERBS and (objects & cues.CLAIM_RESPONSIBILITY_NOUNS):
+        return Relation("claims", verb)
+    if (
+        lemma == "claim"
+        and not passive
+        and any(c.dep_ in {"xcomp", "ccomp"} and _mentions_attack(c) for c in verb.children)
+    ):
+        return Relation("claims", verb)
+    if lemma in cues.DENIAL_VERBS and not passive:
+        if objects & cues.INVOLVEMENT_NOUNS or any(
+            c.dep_ in {"ccomp", "xcomp"} and _mentions_attack(c) for c in verb.children
+        ):
+            return Relation("deny", verb)
+        return None
+    if lemma == "be" or verb.pos_ == "AUX":
+        return Relation("behind", verb) if _copular_relation(verb) else None
+    if passive:
+        if lemma in cues.ATTRIBUTION_VERBS:
+            return Relation("accused", verb)
+        if lemma in cues.BELIEF_VERBS | cues.LINK_VERBS | words(
+            "say report allege think"
+        ) and _mentions_attack(verb):
+            return Relation("behind", verb)
+        return None
+    if lemma in cues.ATTACK_VERBS:
+        return Relation("act", verb)
+    if lemma in cues.HEDGE_VERBS and any(c.dep_ == "xcomp" and _mentions_attack(c) for c in verb.children):
+        return Relation("act", verb)
+    return None
+
+
+def relations(token: Token) -> list[Relation]:
+    """Every predicate that holds the actor headed by ``token`` responsible."""
+    pos = position(token)
+    found: list[Relation] = []
+    for verb, passive in _as_subject(pos):
+        rel = _subject_relation(verb, passive)
+        if rel is not None:
+            found.append(rel)
+    head = pos.head
+    if pos.dep_ == "pobj" and head.lower_ == "by":
+        target = head.head
+        if target.pos_ == "VERB" and target.lemma_ in _AGENTIVE:
+            found.append(Relation("agent", target))
+        elif target.pos_ == "VERB" and target.lemma_ in cues.DENIAL_VERBS:
+            found.append(Relation("deny", target))
+        elif target.pos_ == "NOUN" and (target.lemma_ in cues.ATTACK_NOUNS or target.lower_.endswith("ing")):
+            found.append(Relation("agent", target))
+    elif pos.dep_ == "pobj" and head.lower_ in {"to", "on", "with"}:
+        target = head.head
+        if target.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("attribution link"):
+            found.append(Relation("attributed", target))
+    elif pos.dep_ == "pobj" and head.lower_ == "from" and head.head.lemma_ == "be":
+        found.append(Relation("behind", head.head))
+    elif pos.dep_ == "dobj" and head.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("name"):
+        found.append(Relation("accused", head))
+    elif pos.dep_ in {"poss", "amod", "compound", "nmod"} and head.pos_ == "NOUN":
+        hedged = any(c.lower_ in cues.HEDGE_ADJECTIVES for c in head.children)
+        if head.lemma_ in _NOMINAL_HEADS or (hedged and head.lemma_ in cues.ATTACK_NOUNS):
+            found.append(Relation("nominal", head))
+    return found
+
+
+def _ancestors(token: Token) -> list[Token]:
+    """``token`` and its heads up to the root, stopping above a clause that modifies a noun."""
+    chain = [token]
+    node = token
+    while node.head.i != node.i:
+        if node.dep_ in {"relcl", "acl"} and node.head.pos_ in _NOUNS and node.lemma_ not in _REPORTING:
+            break
+        node = node.head
+        chain.append(node)
+        if node.dep_ in {"relcl", "acl"} and node.lemma_ in _REPORTING:
+            break
+    return chain
+
+
+def is_conditional(token: Token) -> bool:
+    """Whether ``token`` sits in a conditional or hypothetical clause."""
+    for node in [token, *token.ancestors]:
+        for child in node.children:
+            if child.dep_ == "mark" and child.lower_ in cues.CONDITIONAL_MARKS:
+                return True
+    return False
+
+
+def is_habitual(rel: Relation) -> bool:
+    """Habits and capabilities ("tends to use", "typically targets", "is known for") rather than an operation."""
+    pred = rel.predicate
+    chain = [pred, *pred.ancestors]
+    for node in chain[:3]:
+        if node.lemma_ in cues.HABITUAL_VERBS:
+            return True
+        if node.lemma_ == "know" and any(c.lower_ == "for" for c in node.children):
+            return True
+        if any(c.lower_ in cues.HABITUAL_ADVERBS for c in node.children if c.dep_ == "advmod"):
+            return True
+    if rel.kind == "act" and pred.tag_ in {"VBZ", "VBP"} and not any(c.dep_ == "aux" for c in pred.children):
+        return True
+    return False
+
+
+def _scope(token: Token, rel: Relation, claim_verb: Token | None) -> list[Token]:
+    scope: list[Token] = [c for c in token.children if c.dep_ in {"amod", "advmod"}]
+    chain = _ancestors(rel.predicate)
+    if claim_verb is not None and claim_verb in chain:
+        chain = chain[: chain.index(claim_verb) + 1]
+    for node in chain:
+        scope.append(node)
+        for child in node.children:
+            if child.dep_ in {"aux", "auxpass", "advmod", "neg", "acomp", "amod"}:
+                scope.append(child)
+    for child in rel.predicate.children:
+        if child.dep_ in {"xcomp", "prep", "pcomp", "oprd", "ccomp"}:
+            scope.extend(
+                g for g in child.subtree if g.dep_ in {"pcomp", "xcomp", "aux", "advmod"} or g is child
+            )
+    return scope
+
+
+def stance_of(token: Token, rel: Relation, claim_verb: Token | None) -> str:
+    """The stance the claimant takes on the actor's responsibility."""
+    if rel.kind == "claims":
+        return "claimed-responsibility"
+    if rel.kind == "deny":
+        return "denied"
+    scope = _scope(token, rel, claim_verb)
+    lemmas = {t.lemma_ for t in scope}
+    lowers = {t.lower_ for t in scope}
+    negated = any(t.dep_ == "neg" for t in scope)
+    if lemmas & cues.DISPUTE_VERBS or lemmas & cues.DISPUTE_NOUNS or negated:
+        return "disputed"
+    if claim_verb is not None and claim_verb.lemma_ in cues.DENIAL_VERBS:
+        return "disputed"
+    if (
+        lemmas & (cues.BELIEF_VERBS | cues.LINK_VERBS | cues.HEDGE_VERBS | cues.HEDGE_NOUNS)
+        or lowers & (cues.HEDGE_MODALS | cues.HEDGE_ADVERBS | cues.HEDGE_ADJECTIVES)
+        or (rel.kind == "attributed"
+        and rel.predicate.lemma_ in cues.LINK_VERBS)
+    ):
+        return "suspected"
+    if claim_verb is not None and claim_verb.lemma_ in cues.CONFIRM_VERBS:
+        return "confirmed"
+    return "asserted"
+
+
+def claimant_of(rel: Relation, actor_tokens: range) -> tuple[Token | None, Token | None]:
+    """(claimant head token, its speech-act verb); (None, None) when the article itself makes the claim."""
+    for node in _ancestors(rel.predicate):
+        if node.dep_ in {"relcl", "acl"} and node.lemma_ in _REPORTING and node.head.pos_ in _NOUNS:
+            if node.i not in actor_tokens and node.head.i not in actor_tokens:
+                return node.head, node
+        if node.pos_ not in _VERBS or node.lemma_ not in _REPORTING:
+            continue
+        subj = _subject(node)
+        if subj is None or subj.lower_ in {"it", "which", "that", "who"}:
+            continue
+        if any(t.i in actor_tokens for t in subj.subtree) and rel.kind not in {"claims", "deny"}:
+            continue
+        return subj, node
+    return None, None
+
+
+def according_to(sent: SpacySpan) -> Token | None:
+    """X of "according to X" in the sentence."""
+    for token in sent:
+        if token.lower_ == cues.ACCORDING:
+            for prep in token.children:
+                for obj in prep.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+            for obj in token.head.children if token.head.lower_ == "to" else ():
+                if obj.dep_ == "pobj":
+                    return obj
+    return None
+
+
+def cited_sources(verb: Token | None) -> Token | None:
+    """The object of "citing"/"quoting" attached to the claimant's verb (or to its subject)."""
+    if verb is None:
+        return None
+    for node in (verb, *(c for c in verb.children if c.dep_ in _SUBJ)):
+        for child in node.children:
+            if child.lemma_ in cues.CITE_VERBS and child.dep_ in {"advcl", "xcomp", "acl", "conj"}:
+                for obj in child.children:
+                    if obj.dep_ == "dobj":
+                        return obj
+    return None
+
+
+def promoted_claimant(subj: Token, verb: Token) -> tuple[Token, Token] | None:
+    """Anonymous sources reported by an outlet: the outlet claims, the sources are cited."""
+    if subj.lemma_ not in _ANON_SOURCES or subj.pos_ == "PROPN":
+        return None
+    for node in verb.ancestors:
+        if node.pos_ in _VERBS and node.lemma_ in cues.SPEECH_VERBS:
+            higher = _subject(node)
+            if higher is not None and higher.i != subj.i:
+                return higher, node
+    return None
+
+
+def not_attributed(sent: SpacySpan) -> list[tuple[Token | None, Token]]:
+    """(subject, verb) for each refusal or absence of attribution ("X has not publicly attributed the incident")."""
+    out: list[tuple[Token | None, Token]] = []
+    for token in sent:
+        if token.lemma_ not in cues.ATTRIBUTION_VERBS | words("name identify"):
+            continue
+        negated = any(c.dep_ == "neg" for c in token.children)
+        refused = token.dep_ == "xcomp" and token.head.lemma_ in {"decline", "refuse"}
+        if negated or refused:
+            verb = token.head if refused else token
+            out.append((_subject(verb), token))
+    return out

@@ -1,0 +1,251 @@
+"""Attribution claims: who says which actor is behind an attack, with which stance, citing whom.
+
+    claims = extract_claims(doc_id, sdoc, entities, kb)     # tuple[Claim, ...], incident not yet assigned
+
+A claim is stored as "CLAIMANT says ACTOR is behind INCIDENT (STANCE, citing CITES)", never as a fact. The claimant
+is ``None`` when the article states it on its own. Sentences that are conditional, habitual, "no comment" or page
+debris make no claims. Incidents are assigned by :func:`threatledger.extract.incidents.extract_incidents`.
+
+Run ``python -m threatledger.extract.claims DIR`` to print claims and incidents of every ``DIR/*.txt`` as JSON Lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from threatledger.extract import attribution as rules
+from threatledger.extract import cues
+from threatledger.extract.actors import ActorMention, find_actors, state_of
+from threatledger.ids import make_id
+from threatledger.model import Claim, ClaimActor, Entity, Mention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
+
+__all__ = ["NAME", "VERSION", "extract_claims"]
+
+NAME = "claims"
+VERSION = "1"
+
+_NO_COMMENT = re.compile(cues.NO_COMMENT_PATTERN, re.IGNORECASE)
+_ANAPHORIC_CLAIMANTS = cues.OUTLET_HEADS | cues.REPORT_NOUNS | cues.words("he she they company firm it")
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What earlier sentences of the same document established (for "the newspaper", "the company")."""
+
+    named_claimant: tuple[str, str | None] | None = None  # (text, entity id)
+    by_text: dict[str, str] = field(default_factory=dict)  # lower-cased mention text -> entity id
+
+
+def _mention(doc: Doc, first: int, last: int) -> Mention:
+    span = doc[first : last + 1]
+    return Mention(start=span.start_char, end=span.end_char, text=span.text)
+
+
+def _claimant_head(subj: Token) -> Token:
+    """A report's author: "a report by the Financial Times said" -> "the Financial Times"."""
+    if subj.lemma_ in cues.REPORT_NOUNS:
+        for child in subj.children:
+            if child.dep_ == "prep" and child.lower_ in {"by", "from"}:
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+            if child.dep_ == "poss":
+                return child
+    return subj
+
+
+def _is_debris(sent: SpacySpan) -> bool:
+    """Captions, promo lines, bylines: fragments without a finite verb or far too short to be a statement."""
+    alpha = [t for t in sent if t.is_alpha]
+    if len(alpha) < 4:
+        return True
+    return not any(t.pos_ in {"VERB", "AUX"} and t.tag_ not in {"VBG"} for t in sent)
+
+
+def _entity_for(text: str, memory: _Memory) -> str | None:
+    return memory.by_text.get(text.lower().removeprefix("the "))
+
+
+def _build(
+    sent: SpacySpan,
+    mention: ActorMention,
+    rel: rules.Relation,
+    memory: _Memory,
+    doc_id: str,
+) -> Claim | None:
+    doc = sent.doc
+    token = doc[mention.head]
+    actor_tokens = range(mention.first, mention.last + 1)
+    subj, verb = rules.claimant_of(rel, actor_tokens)
+    cites_tok = rules.cited_sources(verb)
+    if subj is not None and verb is not None:
+        promoted = rules.promoted_claimant(subj, verb)
+        if promoted is not None:
+            cites_tok = subj
+            subj, verb = promoted
+    if subj is None:
+        accord = rules.according_to(sent)
+        if accord is not None:
+            subj = accord
+            if accord.i in actor_tokens or (rules.position(token) is accord and rel.kind != "deny"):
+                rel = rules.Relation("claims", rel.predicate)
+    stance = rules.stance_of(token, rel, verb)
+    actor = mention.actor
+    claimant: Mention | None = None
+    claimant_entity: str | None = None
+    if subj is not None:
+        head = _claimant_head(subj)
+        first, last = rules.phrase(head)
+        claimant = _mention(doc, first, last)
+        claimant_entity = _entity_for(claimant.text, memory)
+        if head.lower_ in _ANAPHORIC_CLAIMANTS or head.lemma_ in _ANAPHORIC_CLAIMANTS:
+            if memory.named_claimant is not None:
+                claimant_entity = claimant_entity or memory.named_claimant[1]
+        elif head.pos_ == "PROPN":
+            memory.named_claimant = (claimant.text, claimant_entity)
+        if stance == "denied":
+            actor = _accused_self(doc, first, last, mention, sent)
+    if stance == "claimed-responsibility" and claimant is None:
+        claimant = Mention(actor.start, actor.end, actor.text)
+    cites = None
+    if cites_tok is not None:
+        c_first, _ = rules.phrase(cites_tok)
+        cites = _mention(doc, c_first, cites_tok.right_edge.i)
+    evidence = Mention(sent.start_char, sent.end_char, sent.text)
+    claim_id = make_id(
+        "claim",
+        doc=doc_id,
+        sentence=[evidence.start, evidence.end],
+        actor=[actor.start, actor.end],
+        stance=stance,
+        claimant=[claimant.start, claimant.end] if claimant else None,
+    )
+    return Claim(
+        id=claim_id,
+        incident=None,
+        claimant=claimant,
+        actor=actor,
+        stance=stance,
+        evidence=evidence,
+        cites=cites,
+        claimant_entity=claimant_entity,
+    )
+
+
+def _accused_self(doc: Doc, first: int, last: int, mention: ActorMention, sent: SpacySpan) -> ClaimActor:
+    """A denial's actor is the denying party: its state when it names one ("China's ministry" -> China)."""
+    span = doc[first : last + 1]
+    for token in span:
+        country = state_of(token.text)
+        if country is not None:
+            return ClaimActor(token.text, token.idx, token.idx + len(token.text), "state", country)
+    if mention.first >= first and mention.last <= last:
+        return mention.actor
+    kind = mention.actor.kind if mention.actor.start >= span.start_char else "other"
+    return ClaimActor(span.text, span.start_char, span.end_char, kind, mention.actor.canonical)
+
+
+def _denial_claims(sent: SpacySpan, memory: _Memory, doc_id: str) -> list[Claim]:
+    """Denials whose complement names no actor ("Russia has denied involvement", "X denied it was behind")."""
+    out: list[Claim] = []
+    for token in sent:
+        if token.lemma_ not in cues.DENIAL_VERBS or token.pos_ != "VERB":
+            continue
+        subj = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ == "PRON":
+            continue
+        rel = rules.Relation("deny", token)
+        probe = rules.relations(subj)
+        if not any(r.kind == "deny" for r in probe):
+            continue
+        first, last = rules.phrase(_claimant_head(subj))
+        span = sent.doc[first : last + 1]
+        country = state_of(span.text) or next((state_of(t.text) for t in span if state_of(t.text)), None)
+        kind = "state" if country else ("group" if any(t.pos_ == "PROPN" for t in span) else "other")
+        if kind == "other" and not any(t.pos_ == "PROPN" for t in span):
+            continue
+        actor = ClaimActor(span.text, span.start_char, span.end_char, kind, country)
+        pseudo = ActorMention(actor=actor, head=subj.i, first=first, last=last)
+        claim = _build(sent, pseudo, rel, memory, doc_id)
+        if claim is not None:
+            out.append(claim)
+    return out
+
+
+def _not_attributed_claims(sent: SpacySpan, memory: _Memory, doc_id: str) -> list[Claim]:
+    out: list[Claim] = []
+    doc = sent.doc
+    for subj, verb in rules.not_attributed(sent):
+        claimant = None
+        entity = None
+        if subj is not None and subj.pos_ != "PRON":
+            first, last = rules.phrase(subj)
+            claimant = _mention(doc, first, last)
+            entity = _entity_for(claimant.text, memory)
+        actor = ClaimActor(text="", start=verb.idx, end=verb.idx, kind="other")
+        evidence = Mention(sent.start_char, sent.end_char, sent.text)
+        claim_id = make_id(
+            "claim", doc=doc_id, sentence=[evidence.start, evidence.end], stance="not-attributed"
+        )
+        out.append(Claim(claim_id, None, claimant, actor, "not-attributed", evidence, None, entity))
+    return out
+
+
+def _sentence_claims(
+    sent: SpacySpan, entities: tuple[Entity, ...], kb: object | None, memory: _Memory, doc_id: str
+) -> list[Claim]:
+    if _is_debris(sent) or _NO_COMMENT.search(sent.text):
+        return []
+    doc = sent.doc
+    claims = _not_attributed_claims(sent, memory, doc_id)
+    for mention in find_actors(sent, entities, kb):
+        token = doc[mention.head]
+        if mention.actor.text.lower() in cues.GENERIC_ACTOR_HEADS or rules.is_conditional(token):
+            continue
+        for rel in rules.relations(token):
+            if rules.is_habitual(rel) or rules.is_conditional(rel.predicate):
+                continue
+            claim = _build(sent, mention, rel, memory, doc_id)
+            if claim is not None:
+                claims.append(claim)
+    if not any(c.stance == "denied" for c in claims):
+        claims.extend(_denial_claims(sent, memory, doc_id))
+    return _dedupe(claims)
+
+
+def _dedupe(claims: list[Claim]) -> list[Claim]:
+    seen: set[tuple[int, int, str]] = set()
+    out: list[Claim] = []
+    for claim in claims:
+        key = (claim.actor.start, claim.actor.end, claim.stance)
+        if key not in seen:
+            seen.add(key)
+            out.append(claim)
+    return out
+
+
+def extract_claims(
+    doc_id: str, sdoc: Doc, entities: tuple[Entity, ...] = (), kb: object | None = None
+) -> tuple[Claim, ...]:
+    """Attribution claims of one document, in text order (``incident`` left ``None``)."""
+    memory = _Memory()
+    for entity in entities:
+        for m in entity.mentions:
+            memory.by_text[m.text.lower().removeprefix("the ")] = entity.id
+        memory.by_text[entity.canonical.lower()] = entity.id
+    out: list[Claim] = []
+    for sent in sdoc.sents:
+        out.extend(_sentence_claims(sent, entities, kb, memory, doc_id))
+    return tuple(out)
+
+
+if __name__ == "__main__":
+    from threatledger.extract.batch import main
+
+    main()
