@@ -19,6 +19,7 @@ from threatledger.config import Settings
 from threatledger.errors import InputError, SourceError, ThreatledgerError
 from threatledger.ids import make_id, text_sha256
 from threatledger.model import Document, Extraction, RawItem
+from threatledger.store.base import Resolution
 
 if TYPE_CHECKING:
     import httpx
@@ -69,7 +70,7 @@ class IngestReport:
         return any(o.status == "failed" for o in self.outcomes)
 
     def summary(self) -> dict[str, int]:
-        return {s: self.count(s) for s in ("added", "duplicate", "failed")}
+        return {s: self.count(s) for s in ("added", "duplicate", "near-duplicate", "failed")}
 
 
 class Extractors:
@@ -186,8 +187,20 @@ def _store_item(
             document.title,
             f"already in the ledger ({duplicate.reason})",
         )
+    from threatledger.resolve import near_duplicate, plan
+
+    sig, original = near_duplicate(document, store)
+    if original is not None:
+        store.save_document(document, None, now, Resolution(near_duplicate_of=original))
+        return Outcome(
+            item.locator,
+            "near-duplicate",
+            document.id,
+            document.title,
+            f"a near-duplicate of {original}: recorded as a sighting, not as new reporting",
+        )
     extraction = extractors.run(document)
-    result = store.save_document(document, extraction, now)
+    result = store.save_document(document, extraction, now, plan(document, extraction, store, sig))
     if result.status == "duplicate":
         return Outcome(
             item.locator,

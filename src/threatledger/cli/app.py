@@ -80,11 +80,13 @@ def print_report(app: App, report: IngestReport, as_json: bool) -> None:
                 app.console.print(
                     f"[green]added[/]     {o.doc_id}  {o.title or ''}  [dim]{o.locator}[/]", markup=True
                 )
-            elif o.status == "duplicate":
+            elif o.status in {"duplicate", "near-duplicate"}:
                 app.console.print(f"[yellow]duplicate[/] {o.locator}: {o.message}", markup=True)
             else:
                 app.err.print(f"[red]failed[/]    {o.message or o.locator}", markup=True)
         s = report.summary()
-        app.console.print(f"{s['added']} added, {s['duplicate']} duplicate, {s['failed']} failed")
+        app.console.print(
+            f"{s['added']} added, {s['duplicate']} duplicate, {s['near-duplicate']} near-duplicate, {s['failed']} failed"
+        )
     if report.failed:
         sys.exit(1)

@@ -7,20 +7,36 @@ crash leaves either all of a document or none of it. Backends pass the same cont
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from threatledger.model import Document, Extraction
 
-__all__ = ["DocumentRow", "FeedRow", "SaveResult", "SearchHit", "Store"]
+__all__ = ["DocumentRow", "FeedRow", "Resolution", "SaveResult", "SearchHit", "Store"]
 
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    status: str  # added | duplicate
+    status: str  # added | duplicate | near-duplicate
     doc_id: str
     duplicate_of: str | None = None
     reason: str | None = None  # same-content | same-url
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a new document relates to the ledger, decided before it is written (see ``threatledger.resolve``)."""
+
+    signature: bytes | None = None  # MinHash signature of the text
+    band_keys: tuple[str, ...] = ()  # LSH keys for near-duplicate lookups
+    near_duplicate_of: str | None = None  # set: stored as a sighting of that document, not as new reporting
+    links: dict[str, str] = field(default_factory=dict)  # document incident id -> ledger incident id
+    decisions: dict[str, tuple[float, tuple[str, ...]]] = field(
+        default_factory=dict
+    )  # auto-merge score, reasons
+    keys: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # incident id -> lookup keys (victims, IOCs)
 
 
 @dataclass(frozen=True, slots=True)

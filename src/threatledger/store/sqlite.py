@@ -14,7 +14,8 @@ from typing import Any
 from threatledger.errors import StoreError
 from threatledger.ids import canonical_json
 from threatledger.model import Document, Extraction, to_json
-from threatledger.store.base import DocumentRow, FeedRow, SaveResult, SearchHit
+from threatledger.store.base import DocumentRow, FeedRow, Resolution, SaveResult, SearchHit
+from threatledger.store.resolution import ResolutionStoreMixin
 from threatledger.store.sqlite_schema import MIGRATIONS
 from threatledger.store.watch import WatchStoreMixin
 
@@ -45,7 +46,7 @@ def fts_query(query: str) -> str:
     return " ".join(parts)
 
 
-class SQLiteStore(WatchStoreMixin):
+class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin):
     """The default ledger: one file, safe against a crash mid-write."""
 
     def __init__(self, path: Path | str) -> None:
@@ -124,9 +125,14 @@ class SQLiteStore(WatchStoreMixin):
         document: Document,
         extraction: Extraction | None,
         seen_at: str,
-        incident_links: dict[str, str] | None = None,
+        resolution: Resolution | None = None,
     ) -> SaveResult:
-        """Store a document with its findings in one transaction, or record a sighting of its duplicate."""
+        """Store a document with its findings in one transaction, or record a sighting of its duplicate.
+
+        With a ``resolution``, a near-duplicate is stored as a sighting of its original (text kept, no findings),
+        and the document's incidents are attached to the ledger incidents it names, each link logged.
+        """
+        res = resolution or Resolution()
         with self.transaction() as conn:
             duplicate = self.find_duplicate(document)
             if duplicate is not None:
@@ -156,8 +162,26 @@ class SQLiteStore(WatchStoreMixin):
                 ),
             )
             self._sighting(conn, d.id, d.source or "", d.url, seen_at, "original")
+            if res.near_duplicate_of:
+                conn.execute(
+                    "UPDATE documents SET near_duplicate_of = ? WHERE id = ?", (res.near_duplicate_of, d.id)
+                )
+                self._sighting(conn, res.near_duplicate_of, d.source or "", d.url, seen_at, "near-duplicate")
+                return SaveResult(
+                    "near-duplicate", d.id, duplicate_of=res.near_duplicate_of, reason="near-duplicate"
+                )
+            if res.signature is not None:
+                self._save_signature(conn, d.id, res.signature, res.band_keys)
             if extraction is not None:
-                self._save_extraction(conn, document, extraction, incident_links or {})
+                self._save_extraction(conn, document, extraction, res.links)
+                for report_id, keys in res.keys.items():
+                    self._save_keys(conn, report_id, keys)
+                for report_id, (score, reasons) in res.decisions.items():
+                    target = res.links.get(report_id)
+                    if target and target != report_id:
+                        self._log_op(
+                            conn, "auto-link", target, report_id, [report_id], seen_at, score, reasons
+                        )
         return SaveResult("added", document.id)
 
     def add_sighting(self, doc_id: str, locator: str, url: str | None, seen_at: str, kind: str) -> None:
@@ -420,6 +444,7 @@ class SQLiteStore(WatchStoreMixin):
         if filters.get("victim"):
             where.append("lower(i.victim) = lower(?)")
             args.append(filters["victim"])
+        where.append("i.merged_into IS NULL")
         sql = (
             "SELECT i.id, i.type, i.title, i.victim, i.country, i.sector, i.first_reported, i.last_reported,"
             " (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports,"
@@ -435,6 +460,8 @@ class SQLiteStore(WatchStoreMixin):
         row = self.conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         if row is None:
             return None
+        if row["merged_into"]:
+            return self.incident(row["merged_into"])
         record = dict(row)
         record["data"] = json.loads(record["data"])
         record["reports"] = [

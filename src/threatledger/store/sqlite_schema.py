@@ -184,4 +184,38 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        "near-duplicate signatures, incident merges and splits",
+        """
+        ALTER TABLE documents ADD COLUMN near_duplicate_of TEXT;
+        CREATE TABLE doc_signatures (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+            signature BLOB NOT NULL
+        );
+        CREATE TABLE doc_bands (
+            band_key TEXT NOT NULL,
+            doc_id TEXT NOT NULL REFERENCES documents(id),
+            PRIMARY KEY (band_key, doc_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE incidents ADD COLUMN merged_into TEXT;
+        CREATE TABLE incident_ops (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            op TEXT NOT NULL,
+            incident_id TEXT NOT NULL,
+            other_id TEXT,
+            report_ids TEXT NOT NULL DEFAULT '[]',
+            score REAL,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            at TEXT NOT NULL,
+            undone_at TEXT
+        );
+        CREATE INDEX incident_ops_incident ON incident_ops(incident_id);
+        CREATE TABLE incident_keys (
+            report_id TEXT NOT NULL REFERENCES incident_reports(report_id),
+            key TEXT NOT NULL,
+            PRIMARY KEY (key, report_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
