@@ -171,52 +171,6 @@ def incidents(
 
 
 @click.command()
-@click.argument("incident_id")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def incident(app: App, incident_id: str, as_json: bool) -> None:
-    """One incident: timeline, victims, and claims grouped by stance with their evidence and sources."""
-    record = app.store.incident(incident_id)
-    if record is None:
-        raise click.ClickException(f"no incident {incident_id!r}; `threatledger incidents` lists the ids")
-    if as_json:
-        echo_json(record)
-        return
-    c = app.console
-    data = record["data"]
-    c.print(f"[bold]{record['title']}[/]  ({record['type']})  {record['id']}")
-    for v in data.get("victims", []):
-        c.print(f"  victim: {v['name']}  country {v.get('country') or '?'}  sector {v.get('sector') or '?'}")
-    for key in ("compromised", "discovered", "disclosed", "reported"):
-        point = data.get("timeline", {}).get(key)
-        if point:
-            c.print(f"  {key:<11} {point['value']:<12} “{point['evidence']['text']}”", markup=False)
-    if data.get("dwell_days") is not None:
-        c.print(f"  dwell time: {data['dwell_days']} days")
-    for report in record["reports"]:
-        c.print(
-            f"  source: {report['published'] or '?'}  {report['title'] or report['doc_id']}  {report['url'] or ''}",
-            markup=False,
-        )
-    by_stance: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for claim in record["claims"]:
-        by_stance[claim["stance"]].append(claim)
-    for stance, items in sorted(by_stance.items()):
-        c.print(f"[bold]{stance}[/]")
-        for claim in items:
-            d = claim["data"]
-            cites = f" citing {d['cites']['text']}" if d.get("cites") else ""
-            c.print(
-                f"  {claim['claimant']}{cites} → {d['actor'].get('canonical') or d['actor']['text']}",
-                markup=False,
-            )
-            c.print(
-                f"    “{d['evidence']['text']}”  ({claim['publisher'] or claim['doc_title'] or claim['doc_id']})",
-                markup=False,
-            )
-
-
-@click.command()
 @click.option("--value")
 @click.option("--type", "itype")
 @click.option("--limit", default=100, show_default=True)
@@ -236,4 +190,4 @@ def indicators(app: App, value: str | None, itype: str | None, limit: int, as_js
     app.console.print(table)
 
 
-COMMANDS = [kb, entity, entities, incidents, incident, indicators]
+COMMANDS = [kb, entity, entities, incidents, indicators]
