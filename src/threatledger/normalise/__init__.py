@@ -164,7 +164,7 @@ def normalise(item: RawItem, fetched: str) -> Document:
         title=content.title
         or _clean_hint(item.title)
         or (_text_title(content.text) if kind == "text" else None),
-        publisher=content.publisher or _clean_hint(item.publisher),
+        publisher=_publisher(content.publisher, item),
         author=content.author or _clean_hint(item.author),
         published=content.published or iso_date(item.published),
         fetched=fetched,
@@ -172,6 +172,16 @@ def normalise(item: RawItem, fetched: str) -> Document:
         source=item.locator,
         source_kind=item.source_kind,
     )
+
+
+def _publisher(found: str | None, item: RawItem) -> str | None:
+    """The page's site name, unless it is only the host name guessed from the URL and a hint names the source."""
+    hint = _clean_hint(item.publisher)
+    if found and hint and item.url:
+        host = (urlsplit(item.url).hostname or "").removeprefix("www.")
+        if found.lower().removeprefix("www.") == host:
+            return hint
+    return found or hint
 
 
 def _clean_hint(value: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 Decoding order: a byte-order mark, then UTF-16 without a BOM (recognised by its NUL pattern), then a check that
 refuses binary content, then the declared charset (HTTP header or ``<meta charset>``), then strict UTF-8, then
-charset-normalizer, and last UTF-8 with replacement characters so that any byte string yields text.
+charset-normalizer (windows-1252 preferred when a Latin-script text fits several code pages), and last UTF-8
+with replacement characters so that any byte string yields text.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def declared_charset(content_type: str | None = None, head: bytes | None = None)
 
 def _utf16_without_bom(sample: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when NULs sit at every other byte, as in UTF-16 text of Latin script."""
-    if len(sample) < 4:
+    if len(sample) < 16:  # too short for the pattern to mean anything
         return None
     even, odd = sample[0::2], sample[1::2]
     even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / max(len(odd), 1)
@@ -99,7 +100,8 @@ def is_binary(data: bytes) -> bool:
     if not sample:
         return False
     controls = len(sample) - len(sample.translate(None, _CONTROL))
-    return controls / len(sample) > _BINARY_RATIO
+    # A stray NUL in a tiny file is debris to strip, not evidence of binary content.
+    return controls >= 4 and controls / len(sample) > _BINARY_RATIO
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -117,7 +119,7 @@ def decode_bytes(data: bytes, locator: str, declared_charset: str | None = None)
     utf16 = _utf16_without_bom(data[:_SAMPLE])
     if utf16:
         text = _strict(data, utf16)
-        if text is not None:
+        if text is not None and _printable(text):
             return text
     if is_binary(data):
         raise InputError(
@@ -137,11 +139,31 @@ def decode_bytes(data: bytes, locator: str, declared_charset: str | None = None)
     if text is not None:
         return text
     best = charset_normalizer.from_bytes(data).best()
+    western = _strict(data, "cp1252")
     if best is not None:
+        detected = str(best)
+        # Short Latin-script texts fit several code pages equally well (cp1250, cp1257, hp_roman8...); the web's
+        # most common one wins those ties. Cyrillic, Greek or CJK detections are kept.
+        if western is not None and best.encoding != "cp1252" and _latin_only(detected):
+            log.debug("%s: detected %s, read as windows-1252 (Latin-script tie)", locator, best.encoding)
+            return western
         log.debug("%s: detected charset %s", locator, best.encoding)
-        return str(best)
+        return detected
+    if western is not None:
+        return western
     log.warning("%s: charset not recognised; decoding as UTF-8 with replacement characters", locator)
     return data.decode("utf-8", errors="replace")
+
+
+def _printable(text: str) -> bool:
+    sample = text[:_SAMPLE]
+    good = sum(1 for c in sample if c.isprintable() or c in "\n\r\t\f")
+    return good >= 0.95 * len(sample)
+
+
+def _latin_only(text: str) -> bool:
+    """True when every character is Latin script, Latin punctuation or a currency sign."""
+    return all(ord(c) < 0x0250 or 0x2000 <= ord(c) <= 0x20CF or c == "\u2122" for c in text[:_SAMPLE])
 
 
 def clean_text(text: str) -> str:
