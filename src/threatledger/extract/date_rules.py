@@ -20,6 +20,7 @@ Conventions that decide what counts as a date:
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -68,28 +69,134 @@ _TEENS = {
     "eighteen": 18,
     "nineteen": 19,
 }
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SEASONS = {"spring": ("SP", 3), "summer": ("SU", 6), "autumn": ("FA", 9), "fall": ("FA", 9), "winter": ("WI", 12)}
+_SEASONS = {
+    "spring": ("SP", 3),
+    "summer": ("SU", 6),
+    "autumn": ("FA", 9),
+    "fall": ("FA", 9),
+    "winter": ("WI", 12),
+}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 # A month name or a month name with neither day nor year counts after one of these words.
 TRIGGERS = frozenset(
-    "in on since until till by during from between of through throughout before after early late mid "
-    "around circa as at".split()
+    [
+        "in",
+        "on",
+        "since",
+        "until",
+        "till",
+        "by",
+        "during",
+        "from",
+        "between",
+        "of",
+        "through",
+        "throughout",
+        "before",
+        "after",
+        "early",
+        "late",
+        "mid",
+        "around",
+        "circa",
+        "as",
+        "at",
+    ]
 )
 # Words whose following year is a product version, not a date ("Windows 2000", "Office 2016").
 _PRODUCTS = frozenset(
-    "Windows Office Server SQL Exchange Word Excel Outlook PowerPoint SharePoint Studio Visio Access "
-    "Project Dynamics Lync Skype Acrobat Reader AutoCAD Photoshop Edition XP".split()
+    [
+        "Windows",
+        "Office",
+        "Server",
+        "SQL",
+        "Exchange",
+        "Word",
+        "Excel",
+        "Outlook",
+        "PowerPoint",
+        "SharePoint",
+        "Studio",
+        "Visio",
+        "Access",
+        "Project",
+        "Dynamics",
+        "Lync",
+        "Skype",
+        "Acrobat",
+        "Reader",
+        "AutoCAD",
+        "Photoshop",
+        "Edition",
+        "XP",
+    ]
 )
 # Lowercased words whose following number is an identifier, not a year.
-_ID_WORDS = frozenset("cve version build port ports model no number id pid error code kb rule event sid v".split())
-_NOT_PLURAL = frozenset(
-    "was has is as its this his us thus always whereas across towards afterwards versus "
-    "continues remains marks brings sees looks promises proves begins ends starts saw".split()
+_ID_WORDS = frozenset(
+    [
+        "cve",
+        "version",
+        "build",
+        "port",
+        "ports",
+        "model",
+        "no",
+        "number",
+        "id",
+        "pid",
+        "error",
+        "code",
+        "kb",
+        "rule",
+        "event",
+        "sid",
+        "v",
+    ]
 )
-_IRREGULAR_PLURALS = frozenset("people children men women staff employees".split())
+_NOT_PLURAL = frozenset(
+    [
+        "was",
+        "has",
+        "is",
+        "as",
+        "its",
+        "this",
+        "his",
+        "us",
+        "thus",
+        "always",
+        "whereas",
+        "across",
+        "towards",
+        "afterwards",
+        "versus",
+        "continues",
+        "remains",
+        "marks",
+        "brings",
+        "sees",
+        "looks",
+        "promises",
+        "proves",
+        "begins",
+        "ends",
+        "starts",
+        "saw",
+    ]
+)
+_IRREGULAR_PLURALS = frozenset(["people", "children", "men", "women", "staff", "employees"])
 
 
 def _cased(words: tuple[str, ...]) -> str:
@@ -175,16 +282,32 @@ def _number(word: str) -> float | None:
     return total
 
 
-def _words_before(text: str, start: int, n: int = 1) -> list[str]:
-    """The last ``n`` words before ``start`` on the same line (hyphens and dots skipped)."""
-    window = text[max(0, start - 40) : start].rsplit("\n", 1)[-1]
-    return re.findall(r"[A-Za-z][\w'’]*", window)[-n:]
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w'’]*)([^\w\n]{0,3})$")
+_DASH_BEFORE = re.compile(rf"[-–]{H}?$")
+_RANGE_OR_MOD_BEFORE = re.compile(rf"(?:(?<!\d)(?:19|20)\d\d|(?<![\w-])(?i:mid|early|late)){H}?[-–]{H}?$")
+_NUMBER_BEFORE = re.compile(rf"[\d/%_]{H}?$")
+_NUMBER_AFTER = re.compile(rf"{H}?[\d/]")
+_WORD_AFTER = re.compile(rf"{H}+([a-z][a-z'’-]*)")
+_AGO = re.compile(rf"{H}+(?i:ago)(?!\w)")
+_HYPHEN = re.compile(r"[-‐]")
+_LEAD = re.compile(
+    rf"(?<![\w-])(?i:(?:past|last|previous|next|coming|first|following)|more{H}+than|less{H}+than"
+    rf"|fewer{H}+than|over|under|nearly|almost|about|around|approximately|roughly|at{H}+least|up{H}+to"
+    rf"|some|just){H}+$"
+)
+_REL_BEFORE = re.compile(rf"(?<![\w-])(?P<rel>(?i:last|this|next|past)){H}+$")
 
 
-def _word_before(text: str, start: int) -> str:
-    """The lowercased word right before ``start`` (across spaces and a hyphen), or ''."""
-    found = re.search(r"([A-Za-z][\w'’]*)[^\w\n]{0,3}$", text[max(0, start - 40) : start])
-    return found.group(1).lower() if found else ""
+def _before(pattern: re.Pattern[str], text: str, start: int, width: int = 30) -> re.Match[str] | None:
+    return pattern.search(text, max(0, start - width), start)
+
+
+def _word_before(text: str, start: int, *, cased: bool = False) -> str:
+    """The word right before ``start`` (across spaces, a comma or a hyphen), lowercased unless ``cased``."""
+    found = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if not found:
+        return ""
+    return found.group(1) if cased else found.group(1).lower()
 
 
 def _month(token: str) -> int:
@@ -236,20 +359,17 @@ def _numeric(m: re.Match[str], text: str, published: dt.date | None) -> Atom | N
 
 def _year(m: re.Match[str], text: str, published: dt.date | None) -> Atom | None:
     start = m.start()
-    before = text[max(0, start - 12) : start]
-    if re.search(rf"[-–]{H}?$", before) and not re.search(
-        rf"(?:(?<!\d)(?:19|20)\d\d|(?<![\w-])(?i:mid|early|late)){H}?[-–]{H}?$", before
-    ):
+    if _before(_DASH_BEFORE, text, start, 2) and not _before(_RANGE_OR_MOD_BEFORE, text, start, 12):
         return None  # CVE-2021-..., 555-2019; but 2019-2021 and mid-2022
-    if re.search(rf"(?:\d|/){H}?$", before) or re.match(rf"{H}?\d", text[m.end() : m.end() + 2]):
-        return None  # a run of numbers: phone numbers, tables
-    words = _words_before(text, start)
-    if words and words[0] in _PRODUCTS and re.search(rf"{re.escape(words[0])}{H}+$", before):
+    if _before(_NUMBER_BEFORE, text, start, 2) or _NUMBER_AFTER.match(text, m.end()):
+        return None  # a run of numbers (phone numbers, tables) or a path segment
+    cased = _word_before(text, start, cased=True)
+    if cased in _PRODUCTS and text[start - 1].isspace():
         return None
-    prev = _word_before(text, start)
+    prev = cased.lower()
     if prev in _ID_WORDS:
         return None
-    after = re.match(rf"{H}+([a-z][a-z'’-]*)", text[m.end() : m.end() + 40])
+    after = _WORD_AFTER.match(text, m.end())
     if after and prev not in TRIGGERS:
         word = after.group(1)
         plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
@@ -294,13 +414,13 @@ def _season_year(code: str, rel: str, published: dt.date) -> int:
 def _season(m: re.Match[str], text: str, published: dt.date | None) -> Atom | None:
     code = _SEASONS[m["s"].lower()][0]
     if m["y"]:
-        start = m.start("s") if m["rel"] else m.start()
-        return Atom(start, m.end(), "season", int(m["y"]), sub=code)
-    if m["rel"]:
+        return Atom(m.start(), m.end(), "season", int(m["y"]), sub=code)
+    rel = _before(_REL_BEFORE, text, m.start(), 8)
+    if rel:
         if published is None:
             return None
-        year = _season_year(code, m["rel"].lower(), published)
-        return Atom(m.start(), m.end(), "season", year, sub=code)
+        year = _season_year(code, rel["rel"].lower(), published)
+        return Atom(rel.start(), m.end(), "season", year, sub=code)
     if m["s"].lower() == "fall":
         return None  # the verb
     return Atom(m.start(), m.end(), "season", None, sub=code, weak=True)
@@ -349,32 +469,40 @@ def _relative_day(m: re.Match[str], text: str, published: dt.date | None) -> Ato
 def _weekday(m: re.Match[str], text: str, published: dt.date | None) -> Atom | None:
     if published is None:
         return None
-    words = _words_before(text, m.start("wd"))
-    if words and words[0] in ("Patch", "Cyber", "Black", "Super", "Good", "Easter", "Ash", "Bloody"):
+    if _word_before(text, m.start(), cased=True) in (
+        "Patch",
+        "Cyber",
+        "Black",
+        "Super",
+        "Good",
+        "Easter",
+        "Ash",
+    ):
         return None
-    rel = (m["rel"] or "").lower()
+    found = _before(_REL_BEFORE, text, m.start(), 8)
+    rel, start = (found["rel"].lower(), found.start()) if found else ("", m.start())
     back = (published.weekday() - _WEEKDAYS.index(m["wd"])) % 7
     if rel in ("last", "past") and back == 0:
         back = 7
     if rel == "next":
         back = back - 7 if back else -7
-    return Atom(m.start(), m.end(), "day", value=(published - dt.timedelta(days=back)).isoformat())
+    return Atom(start, m.end(), "day", value=(published - dt.timedelta(days=back)).isoformat())
 
 
-def _ago(m: re.Match[str], text: str, published: dt.date | None) -> Atom | None:
-    amount = _number(m["n"])
-    if published is None or amount is None or amount != int(amount) or amount > 1000:
+def _ago(start: int, end: int, amount: float, unit: str, published: dt.date | None) -> Atom | None:
+    """``two weeks ago``: a date at the unit's precision."""
+    if published is None or amount != int(amount):
         return None
-    n, unit = int(amount), m["unit"].lower()
+    n = int(amount)
     if unit == "day":
-        return Atom(m.start(), m.end(), "day", value=(published - dt.timedelta(days=n)).isoformat())
+        return Atom(start, end, "day", value=(published - dt.timedelta(days=n)).isoformat())
     if unit == "week":
-        return Atom(m.start(), m.end(), "week", value=_iso_week(published - dt.timedelta(weeks=n)))
+        return Atom(start, end, "week", value=_iso_week(published - dt.timedelta(weeks=n)))
     if unit == "month":
         year, month = shift_month(published.year, published.month, -n)
-        return Atom(m.start(), m.end(), "month", year, month)
+        return Atom(start, end, "month", year, month)
     if unit in ("year", "decade"):
-        return Atom(m.start(), m.end(), "year", published.year - n * (10 if unit == "decade" else 1))
+        return Atom(start, end, "year", published.year - n * (10 if unit == "decade" else 1))
     return None
 
 
@@ -382,27 +510,28 @@ def _duration(m: re.Match[str], text: str, published: dt.date | None) -> Atom | 
     amount = _number(m["n"])
     if amount is None or amount <= 0 or amount > 999:
         return None
-    start = m.start("lead") if m["lead"] else m.start("n")
-    if m["n"].lower() in ("a", "an") and not m["lead"] and _word_before(text, start) not in ("for", "within"):
-        return None  # "twice a year", "24 hours a day"
-    if re.match(r"[-‐]", text[m.end() : m.end() + 1]):
-        return None  # "two-year-old", "90-day"
     unit = m["unit"].lower()
+    ago = _AGO.match(text, m.end())
+    if ago:
+        return _ago(m.start(), ago.end(), amount, unit, published)
+    lead = _before(_LEAD, text, m.start(), 25)
+    start = lead.start() if lead else m.start()
+    if m["n"].lower() in ("a", "an") and not lead and _word_before(text, start) not in ("for", "within"):
+        return None  # "twice a year", "24 hours a day"
+    if _HYPHEN.match(text, m.end()):
+        return None  # "two-year-old", "90-day"
     shown = f"{amount:g}"
     if unit == "decade":
         shown = f"{amount * 10:g}"
-    code = {"second": "TS", "minute": "TM", "hour": "TH", "day": "D", "week": "W", "month": "M"}.get(unit, "Y")
+    code = {"second": "TS", "minute": "TM", "hour": "TH", "day": "D", "week": "W", "month": "M"}.get(
+        unit, "Y"
+    )
     value = f"PT{shown}{code[1]}" if code.startswith("T") else f"P{shown}{code}"
     return Atom(start, m.end(), "duration", value=value, kind="duration")
 
 
 def _rules() -> tuple[tuple[re.Pattern[str], Handler], ...]:
-    edge = r"(?<![\w$€£#@./:])"
-    lead = (
-        rf"(?:(?P<lead>(?i:(?:past|last|previous|next|coming|first|following)|more{H}+than|less{H}+than"
-        rf"|fewer{H}+than|over|under|nearly|almost|about|around|approximately|roughly|at{H}+least|up{H}+to"
-        rf"|some|just)){H}+)?"
-    )
+    edge = r"(?<![\w$€£#@./:%])"
     return tuple(
         (re.compile(pattern), handler)
         for pattern, handler in (
@@ -437,7 +566,7 @@ def _rules() -> tuple[tuple[re.Pattern[str], Handler], ...]:
                 _quarter,
             ),
             (
-                rf"(?<![\w-])(?:(?P<rel>(?i:last|this|next)){H}+)?(?P<s>(?i:spring|summer|autumn|fall|winter))"
+                rf"(?<![\w-])(?P<s>(?i:spring|summer|autumn|fall|winter))"
                 rf"(?:(?:{H}+of)?{H}+(?P<y>{_YEAR}))?(?![\w-])",
                 _season,
             ),
@@ -450,11 +579,10 @@ def _rules() -> tuple[tuple[re.Pattern[str], Handler], ...]:
             (rf"(?<![\w-])(?P<rel>(?i:last|this|next|past|previous)){H}+(?P<mon>{_MON})", _relative_month),
             (r"(?<![\w-])(?i:yesterday|today|tomorrow)(?![\w-])", _relative_day),
             (
-                rf"(?<![\w-])(?:(?P<rel>(?i:last|this|next|past)){H}+)?(?P<wd>{'|'.join(_WEEKDAYS)})(?![\w-])",
+                rf"(?<![\w-])(?P<wd>{'|'.join(_WEEKDAYS)})(?![\w-])",
                 _weekday,
             ),
-            (rf"(?<![\w.,-])(?P<n>{_NUM}){H}+{_UNIT}{H}+(?i:ago)(?!\w)", _ago),
-            (rf"(?<![\w.,-]){lead}(?P<n>{_NUM}){H}+{_UNIT}(?!\w)", _duration),
+            (rf"(?<![\w.,-])(?P<n>{_NUM}){H}+{_UNIT}(?!\w)", _duration),
         )
     )
 
@@ -469,10 +597,14 @@ _URL = re.compile(rf"(?i:https?{H}?:{H}?/{H}?/|www\.)[^\s/]*(?:{H}?/{H}?[^\s/]+)
 def find_atoms(text: str, published: dt.date | None) -> list[Atom]:
     """Every atom any rule finds outside URLs, overlapping ones included."""
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    url_starts = [s for s, _ in urls]
     atoms: list[Atom] = []
     for pattern, handler in _RULES:
         for match in pattern.finditer(text):
             atom = handler(match, text, published)
-            if atom is not None and not any(s <= atom.start < e for s, e in urls):
+            if atom is None:
+                continue
+            index = bisect.bisect_right(url_starts, atom.start) - 1
+            if index < 0 or urls[index][1] <= atom.start:
                 atoms.append(atom)
     return atoms

@@ -40,6 +40,7 @@ Run ``python -m threatledger.extract.dates DIR`` to print one JSON line per ``*.
 from __future__ import annotations
 
 import argparse
+import bisect
 import calendar
 import datetime as dt
 import json
@@ -78,13 +79,17 @@ class _Found:
 
 def _longest_first(atoms: Sequence[Atom]) -> list[Atom]:
     """Non-overlapping atoms, preferring the longest (then the earliest), in text order."""
+    starts: list[int] = []  # of the kept atoms, which never overlap, so their ends are sorted too
+    ends: list[int] = []
     kept: list[Atom] = []
-    taken: list[tuple[int, int]] = []
     for atom in sorted(atoms, key=lambda a: (a.start - a.end, a.start, a.weak)):
-        if all(atom.end <= s or atom.start >= e for s, e in taken):
-            kept.append(atom)
-            taken.append((atom.start, atom.end))
-    return sorted(kept, key=lambda a: a.start)
+        index = bisect.bisect_left(starts, atom.start)
+        if (index > 0 and ends[index - 1] > atom.start) or (index < len(starts) and starts[index] < atom.end):
+            continue
+        starts.insert(index, atom.start)
+        ends.insert(index, atom.end)
+        kept.insert(index, atom)
+    return kept
 
 
 def _with_relative_years(atoms: list[Atom], text: str) -> list[Atom]:
@@ -119,7 +124,9 @@ def _fill_year(atom: Atom, published: dt.date | None) -> Atom:
     return atom
 
 
-def _range(first: Atom, second: Atom, text: str, published: dt.date | None) -> tuple[_Found, Atom, Atom] | None:
+def _range(
+    first: Atom, second: Atom, text: str, published: dt.date | None
+) -> tuple[_Found, Atom, Atom] | None:
     """``between March and May 2021``, ``2019-2021``: two atoms joined by a connector, with their years."""
     if first.kind != "date" or second.kind != "date" or first.gran in ("week", "decade"):
         return None
@@ -213,9 +220,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print ``{"doc_id", "dates"}`` JSON lines for the ``*.txt`` files of a folder (for scorers)."""
     parser = argparse.ArgumentParser(prog="python -m threatledger.extract.dates", description=main.__doc__)
     parser.add_argument("folder", type=Path)
-    parser.add_argument("--published", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD for all files")
     parser.add_argument(
-        "--published-from-name", action="store_true", help="take the publication date from a YYYY-MM-DD in the file name"
+        "--published", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD for all files"
+    )
+    parser.add_argument(
+        "--published-from-name",
+        action="store_true",
+        help="take the publication date from a YYYY-MM-DD in the file name",
     )
     parser.add_argument("--kinds", default="date,range,duration", help="comma-separated kinds to print")
     parser.add_argument("--innermost", action="store_true", help="leave out expressions that contain another")
