@@ -459,7 +459,11 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin):
     def incident(self, incident_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         if row is None:
-            return None
+            # a report's own incident id leads to the incident it was linked to
+            link = self.conn.execute(
+                "SELECT incident_id FROM incident_reports WHERE report_id = ?", (incident_id,)
+            ).fetchone()
+            return self.incident(link[0]) if link and link[0] != incident_id else None
         if row["merged_into"]:
             return self.incident(row["merged_into"])
         record = dict(row)
