@@ -11,7 +11,7 @@ from loopback_server import ARTICLE_HTML, LoopbackServer
 
 from threatledger.config import Settings
 from threatledger.errors import SourceError, UnsafeURLError
-from threatledger.sources.web import check_address, check_url, fetch_url, make_client
+from threatledger.sources.web import _check_peer, check_address, check_url, fetch_url, make_client
 
 
 def test_fetches_an_article_with_the_configured_user_agent(
@@ -193,3 +193,14 @@ def test_public_addresses_pass(guarded: Settings) -> None:
 def test_allow_private_lets_loopback_through(settings: Settings) -> None:
     check_url("http://127.0.0.1:8080/", settings)
     check_url("http://169.254.169.254/", settings)
+
+
+def test_connected_peer_is_checked_too(http_server: LoopbackServer, guarded: Settings) -> None:
+    # The address reached after connecting is checked again, so a DNS answer that changes after check_url
+    # (DNS rebinding) cannot reach a private address. Here the connection really lands on loopback.
+    with make_client(guarded) as client, client.stream("GET", http_server.url("/plain.txt")) as response:
+        with pytest.raises(UnsafeURLError, match=r"loopback address 127\.0\.0\.1"):
+            _check_peer(response, http_server.url("/plain.txt"), guarded, trusted=())
+        _check_peer(
+            response, http_server.url("/plain.txt"), guarded, trusted={f"127.0.0.1:{http_server.port}"}
+        )

@@ -10,6 +10,7 @@ proxy environment variables for the same reason: the guard must see the real pee
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import socket
@@ -128,6 +129,10 @@ def check_address(address: str, url: str) -> None:
         )
 
 
+def _port(scheme: str, port: int | None) -> int:
+    return port or (443 if scheme.lower() == "https" else 80)
+
+
 def _is_trusted(host: str, port: int, trusted: Collection[str]) -> bool:
     return host in trusted or f"{host}:{port}" in trusted
 
@@ -150,7 +155,7 @@ def check_url(url: str, settings: Settings, *, trusted: Collection[str] = ()) ->
     host = (parts.hostname or "").lower()
     if not host:
         raise SourceError("URL has no host", locator=url)
-    port = port or (443 if parts.scheme.lower() == "https" else 80)
+    port = _port(parts.scheme, port)
     if settings.allow_private or _is_trusted(host, port, trusted):
         return
     try:
@@ -172,8 +177,7 @@ def _check_peer(response: httpx.Response, url: str, settings: Settings, trusted:
     if settings.allow_private:
         return
     parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if _is_trusted((parts.hostname or "").lower(), port, trusted):
+    if _is_trusted((parts.hostname or "").lower(), _port(parts.scheme, parts.port), trusted):
         return
     stream: Any = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
@@ -264,15 +268,7 @@ def fetch(
                         f"(accepted: {', '.join(sorted(accept))})",
                         locator=url,
                     )
-                body = _read_body(response, url, settings, deadline)
-                return Fetched(
-                    url=fetched.url,
-                    status=fetched.status,
-                    content=body,
-                    content_type=fetched.content_type,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                )
+                return dataclasses.replace(fetched, content=_read_body(response, url, settings, deadline))
         except httpx.TimeoutException as exc:
             raise SourceError(
                 f"timed out after {settings.timeout_s}s fetching {current} ({type(exc).__name__}); "
