@@ -327,8 +327,7 @@ def stance_of(token: Token, rel: Relation, claim_verb: Token | None) -> str:
     if (
         lemmas & (cues.BELIEF_VERBS | cues.LINK_VERBS | cues.HEDGE_VERBS | cues.HEDGE_NOUNS)
         or lowers & (cues.HEDGE_MODALS | cues.HEDGE_ADVERBS | cues.HEDGE_ADJECTIVES)
-        or (rel.kind == "attributed"
-        and rel.predicate.lemma_ in cues.LINK_VERBS)
+        or (rel.kind == "attributed" and rel.predicate.lemma_ in cues.LINK_VERBS)
     ):
         return "suspected"
     if claim_verb is not None and claim_verb.lemma_ in cues.CONFIRM_VERBS:
@@ -336,16 +335,21 @@ def stance_of(token: Token, rel: Relation, claim_verb: Token | None) -> str:
     return "asserted"
 
 
-def claimant_of(rel: Relation, actor_tokens: range) -> tuple[Token | None, Token | None]:
-    """(claimant head token, its speech-act verb); (None, None) when the article itself makes the claim."""
+def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Token | None, Token | None]:
+    """(claimant head token, its speech-act verb); (None, None) when the article itself makes the claim.
+
+    ``bounds`` are the sentence's token indices: a parse that runs across a line break is not followed out of it.
+    """
     for node in _ancestors(rel.predicate):
+        if node.i not in bounds:
+            break
         if node.dep_ in {"relcl", "acl"} and node.lemma_ in _REPORTING and node.head.pos_ in _NOUNS:
             if node.i not in actor_tokens and node.head.i not in actor_tokens:
                 return node.head, node
         if node.pos_ not in _VERBS or node.lemma_ not in _REPORTING:
             continue
         subj = _subject(node)
-        if subj is None or subj.lower_ in {"it", "which", "that", "who"}:
+        if subj is None or subj.i not in bounds or subj.lower_ in {"it", "which", "that", "who"}:
             continue
         if any(t.i in actor_tokens for t in subj.subtree) and rel.kind not in {"claims", "deny"}:
             continue

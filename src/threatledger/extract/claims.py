@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
-__all__ = ["NAME", "VERSION", "extract_claims"]
+__all__ = ["NAME", "VERSION", "extract_claims", "sentences"]
 
 NAME = "claims"
 VERSION = "1"
@@ -40,6 +40,21 @@ class _Memory:
 
     named_claimant: tuple[str, str | None] | None = None  # (text, entity id)
     by_text: dict[str, str] = field(default_factory=dict)  # lower-cased mention text -> entity id
+
+
+def sentences(sdoc: Doc) -> list[SpacySpan]:
+    """spaCy's sentences, cut again at line breaks (headlines, captions and bylines stand on their own lines)."""
+    out: list[SpacySpan] = []
+    for sent in sdoc.sents:
+        start = sent.start
+        for token in sent:
+            if "\n" in token.text_with_ws and token.i + 1 < sent.end:
+                if token.i + 1 > start and not (token.is_space and token.i == start):
+                    out.append(sdoc[start : token.i + 1])
+                start = token.i + 1
+        if start < sent.end:
+            out.append(sdoc[start : sent.end])
+    return [s for s in out if not all(t.is_space for t in s)]
 
 
 def _mention(doc: Doc, first: int, last: int) -> Mention:
@@ -82,7 +97,7 @@ def _build(
     doc = sent.doc
     token = doc[mention.head]
     actor_tokens = range(mention.first, mention.last + 1)
-    subj, verb = rules.claimant_of(rel, actor_tokens)
+    subj, verb = rules.claimant_of(rel, actor_tokens, range(sent.start, sent.end))
     cites_tok = rules.cited_sources(verb)
     if subj is not None and verb is not None:
         promoted = rules.promoted_claimant(subj, verb)
@@ -209,6 +224,8 @@ def _sentence_claims(
         if mention.actor.text.lower() in cues.GENERIC_ACTOR_HEADS or rules.is_conditional(token):
             continue
         for rel in rules.relations(token):
+            if rel.predicate.i not in range(sent.start, sent.end):
+                continue
             if rules.is_habitual(rel) or rules.is_conditional(rel.predicate):
                 continue
             claim = _build(sent, mention, rel, memory, doc_id)
@@ -240,7 +257,7 @@ def extract_claims(
             memory.by_text[m.text.lower().removeprefix("the ")] = entity.id
         memory.by_text[entity.canonical.lower()] = entity.id
     out: list[Claim] = []
-    for sent in sdoc.sents:
+    for sent in sentences(sdoc):
         out.extend(_sentence_claims(sent, entities, kb, memory, doc_id))
     return tuple(out)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatledger.extract import cues, timeline
 from threatledger.extract.actors import state_of
-from threatledger.extract.claims import extract_claims
+from threatledger.extract.claims import extract_claims, sentences
 from threatledger.ids import make_id
 from threatledger.model import (
     Claim,
@@ -44,8 +44,9 @@ _VICTIM_VERBS = cues.words(
     "hack breach compromise infiltrate penetrate attack hit target infect encrypt disrupt"
 )
 _ATTACK_WORDS = cues.ATTACK_NOUNS | cues.words("hack hacked breached compromised hit")
+_PHRASE_STOPS = cues.words("in by with since after before during")
+_GENERIC_REFERENCES = cues.words("attack cyberattack incident activity operation campaign")
 _STOP = cues.words("the a an of for and its his her their our japan’s 's ’s national")
-_ACRONYM = re.compile(r"\(([A-Z]{2,10})\)")
 _SECTORS = (
     ("government", cues.words("agency ministry government department center centre office cabinet council")),
     ("defense", cues.words("defense defence military army navy")),
@@ -72,6 +73,7 @@ class _Draft:
     acronyms: set[str]
     sentences: list[SpacySpan] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    lemmas: set[str] = field(default_factory=set)
     event_types: list[str] = field(default_factory=list)
     timeline: dict[str, DatePoint] = field(default_factory=dict)
     dwell: int | None = None
@@ -80,7 +82,13 @@ class _Draft:
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z][a-z\-]+", text.lower()) if w not in _STOP and len(w) > 2}
+    """Content words of a victim phrase (country names left out: they are shared by unrelated victims)."""
+    found = re.findall(r"[a-z][a-z\-]+", text.lower())
+    return {w for w in found if w not in _STOP and w not in cues.STATES and len(w) > 2}
+
+
+def _acronyms(text: str) -> set[str]:
+    return {w for w in re.findall(r"\b[A-Z]{2,10}\b", text) if w.lower() not in cues.STATES}
 
 
 def _victim_phrase(token: Token) -> Mention:
@@ -88,18 +96,20 @@ def _victim_phrase(token: Token) -> Mention:
     first = min([token.i, *(c.left_edge.i for c in token.lefts)])
     last = token.i
     for child in token.rights:
-        if child.dep_ in {"prep", "appos", "compound"} and child.lower_ not in {
-            "in",
-            "by",
-            "with",
-            "for",
-            "since",
-        }:
+        if child.dep_ in {"prep", "appos", "compound"} and child.lower_ not in _PHRASE_STOPS:
             last = max(last, child.right_edge.i)
         elif (child.dep_ == "punct" and child.text == ")") or child.dep_ == "appos":
             last = max(last, child.i)
     while last > first and doc[last].is_punct and doc[last].text != ")":
         last -= 1
+    # "National Center ... (NISC)": the acronym that follows names the victim too
+    if (
+        last + 3 < len(doc)
+        and doc[last + 1].text == "("
+        and doc[last + 2].is_upper
+        and doc[last + 3].text == ")"
+    ):
+        last += 3
     span = doc[first : last + 1]
     return Mention(span.start_char, span.end_char, span.text)
 
@@ -109,9 +119,27 @@ def _victims(sent: SpacySpan) -> list[Token]:
     out: list[Token] = []
     for token in sent:
         head = token.head
-        if (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB") or (token.dep_ == "nsubjpass" and head.lemma_ in _VICTIM_VERBS) or (token.dep_ == "pobj" and head.lower_ in {"on", "against"} and head.head.lemma_ in _ATTACK_WORDS):
+        if (
+            (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB")
+            or (token.dep_ == "nsubjpass" and head.lemma_ in _VICTIM_VERBS)
+            or (
+                token.dep_ == "pobj"
+                and head.lower_ in {"on", "against"}
+                and head.head.lemma_ in _ATTACK_WORDS
+            )
+        ):
             out.append(token)
-    return [t for t in out if t.lower_ not in {"which", "that", "who"}]
+    return [
+        t for t in out if t.lower_ not in {"which", "that", "who"} and t.lower_ not in timeline.DATA_HEADS
+    ]
+
+
+def _main_subject(sent: SpacySpan) -> Token | None:
+    """The named subject of the sentence's main verb: the antecedent of "it" in "... after it was hacked"."""
+    subj = next((c for c in sent.root.children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.pos_ not in {"PROPN", "NOUN"}:
+        return None
+    return subj
 
 
 class _Reader:
@@ -123,7 +151,7 @@ class _Reader:
 
     def _match(self, mention: Mention) -> _Draft | None:
         keys = _content(mention.text)
-        acronyms = set(_ACRONYM.findall(mention.text)) | {w for w in mention.text.split() if w.isupper()}
+        acronyms = _acronyms(mention.text) | {w for w in mention.text.split() if w.isupper()}
         for draft in self.drafts:
             if keys & draft.keys or acronyms & draft.acronyms:
                 return draft
@@ -136,12 +164,33 @@ class _Reader:
                 return draft
         return None
 
+    def _referred(self, sent: SpacySpan) -> _Draft | None:
+        """The incident a definite reference points back to ("the breach" -> the incident told as a breach)."""
+        nouns = [t for t in sent if t.lemma_ in _ATTACK_WORDS and t.pos_ == "NOUN"]
+        if not nouns:
+            return None
+        for noun in nouns:
+            definite = any(c.lower_ in {"the", "this", "that"} for c in noun.children)
+            if not definite or noun.lemma_ in _GENERIC_REFERENCES:
+                continue
+            if self.current is not None and noun.lemma_ in self.current.lemmas:
+                return self.current
+            for draft in reversed(self.drafts):
+                if noun.lemma_ in draft.lemmas:
+                    return draft
+        return self.current
+
     def read(self, sent: SpacySpan) -> _Draft | None:
         victims = _victims(sent)
         chosen: _Draft | None = None
         for token in victims:
             if token.pos_ == "PRON":
                 chosen = chosen or self.current
+                antecedent = _main_subject(sent)
+                if chosen is not None and antecedent is not None:
+                    phrase = _victim_phrase(antecedent)
+                    chosen.keys |= _content(phrase.text)
+                    chosen.acronyms |= _acronyms(phrase.text)
                 continue
             mention = _victim_phrase(token)
             draft = self._match(mention)
@@ -152,12 +201,12 @@ class _Reader:
                 draft = _Draft(victim=mention, keys=set(), acronyms=set())
                 self.drafts.append(draft)
             draft.keys |= _content(mention.text)
-            draft.acronyms |= set(_ACRONYM.findall(mention.text))
+            draft.acronyms |= _acronyms(mention.text)
             chosen = chosen or draft
         if chosen is None:
             chosen = self._mentioned(sent)
-        if chosen is None and any(t.lemma_ in _ATTACK_WORDS for t in sent):
-            chosen = self.current
+        if chosen is None:
+            chosen = self._referred(sent)
         if chosen is not None:
             self.current = chosen
             chosen.sentences.append(sent)
@@ -253,12 +302,13 @@ def extract_incidents(
     reader = _Reader()
     dates = sorted(found.dates, key=lambda d: d.start)
     sentence_draft: dict[int, _Draft] = {}
-    for sent in sdoc.sents:
+    for sent in sentences(sdoc):
         draft = reader.read(sent)
         if draft is None:
             continue
         sentence_draft[sent.start_char] = draft
         draft.words |= {t.lower_ for t in sent}
+        draft.lemmas |= {t.lemma_ for t in sent}
         _place_dates(draft, sent, dates)
         draft.data.extend(timeline.compromised_data(sent))
         draft.statements.extend(timeline.scope_statements(sent))
@@ -275,13 +325,19 @@ def extract_incidents(
         placed.append(claim)
     incidents = [_finish(d, document, found, by_draft.get(id(d), [])) for d in reader.drafts]
     ids = {id(d): inc.id for d, inc in zip(reader.drafts, incidents, strict=True)}
-    placed = [
-        dataclasses.replace(c, incident=ids.get(id(sentence_draft[c.evidence.start])))
-        if c.evidence.start in sentence_draft
-        else c
-        for c in placed
-    ]
+    placed = [dataclasses.replace(c, incident=_incident_for(c, sentence_draft, ids)) for c in placed]
     return tuple(incidents), tuple(placed)
+
+
+def _incident_for(claim: Claim, sentence_draft: dict[int, _Draft], ids: dict[int, str]) -> str | None:
+    """The incident of the claim's sentence; a claim before any incident (a headline) takes the next one."""
+    draft = sentence_draft.get(claim.evidence.start)
+    if draft is None:
+        later = [start for start in sentence_draft if start > claim.evidence.start]
+        if not later:
+            return None
+        draft = sentence_draft[min(later)]
+    return ids.get(id(draft))
 
 
 def _span(mention: Mention | None, entity: str | None = None) -> dict[str, Any] | None:

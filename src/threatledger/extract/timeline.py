@@ -18,11 +18,19 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
-__all__ = ["compromised_data", "date_slot", "duration_days", "dwell_days", "scope_statements"]
+__all__ = [
+    "DATA_HEADS",
+    "stated_dwell",
+    "compromised_data",
+    "date_slot",
+    "duration_days",
+    "dwell_days",
+    "scope_statements",
+]
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
-_DATA_HEADS = cues.words(
+DATA_HEADS = cues.words(
     """data information records emails email messages files documents credentials passwords details database
     databases accounts mailboxes correspondence"""
 )
@@ -91,7 +99,7 @@ def stated_dwell(sent: SpacySpan, dates: list[TimeExpression]) -> int | None:
     """A duration that measures time undetected: "for nine months before being discovered"."""
     doc = sent.doc
     for expression in dates:
-        if expression.kind != "duration":
+        if expression.kind != "duration" or not (sent.start_char <= expression.start < sent.end_char):
             continue
         days = duration_days(expression.value)
         span = doc.char_span(expression.start, expression.end, alignment_mode="expand")
@@ -107,7 +115,7 @@ def compromised_data(sent: SpacySpan) -> list[Mention]:
     """Noun phrases naming data that was stolen, accessed or exposed."""
     out: list[Mention] = []
     for token in sent:
-        if token.lemma_ not in _DATA_HEADS and token.lower_ not in _DATA_HEADS:
+        if token.lemma_ not in DATA_HEADS and token.lower_ not in DATA_HEADS:
             continue
         verb = token.head
         role_ok = (token.dep_ == "nsubjpass" and verb.lemma_ in _DATA_VERBS) or (
