@@ -78,7 +78,7 @@ def _suffix(item: RawItem) -> str | None:
 
 
 def _head(content: bytes) -> bytes:
-    """The first kilobyte as ASCII-compatible bytes (UTF-16 NULs dropped), for sniffing."""
+    """The first 2 KB as ASCII-compatible bytes (UTF-16 NULs dropped), for sniffing."""
     head = content[:2048]
     return head.replace(b"\x00", b"") if head.count(0) > len(head) // 4 else head
 
@@ -109,11 +109,8 @@ def content_kind(item: RawItem) -> str:
 
 def _text_title(text: str) -> str | None:
     """The first line of a plain-text document when it is short enough to be a headline."""
-    for line in text.split("\n"):
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line if len(line) <= _MAX_TITLE else None
-    return None
+    first = text.lstrip().split("\n", 1)[0].strip().lstrip("#").strip()
+    return first if first and len(first) <= _MAX_TITLE else None
 
 
 def _read(item: RawItem, kind: str) -> _Content:
