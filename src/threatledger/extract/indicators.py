@@ -115,7 +115,7 @@ _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~
 _VERSION_BEFORE = re.compile(
     r"""(?:\b(?:v|ver|version|versions|build|builds|release|releases|firmware|fw|rev|revision|patch|update|
              section|figure|fig|table|chapter|appendix|step|rule|sid|prior\ to|earlier\ than|older\ than|
-             newer\ than|later\ than|before)\.?:?\s*
+             newer\ than|later\ than|up\ to|before)\.?:?\s*
         |\bversions?\s+(?:[\d.x]+(?:\s*,\s*|\s+(?:and|or|to|through|thru|-)\s+))+)\Z""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -303,7 +303,7 @@ def _bech32_ok(address: str) -> bool:
 
 
 def _ipv6(token: str, start: int, end: int) -> _Hit | None:
-    if sum(c in "0123456789abcdefABCDEF" for c in token) < 2:
+    if not any(c in "0123456789abcdefABCDEF" for c in token):
         return None
     try:
         address = ipaddress.IPv6Address(token)
