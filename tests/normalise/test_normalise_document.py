@@ -65,14 +65,25 @@ def test_hints_fill_gaps() -> None:
 
 
 def test_text_document_keeps_text_exact() -> None:
-    body = "Agency breached\r\n\r\nThe agency said  attackers\twere inside for nine months.\x00\r\n"
+    body = (
+        "Agency breached by hackers\r\n\r\nThe agency said  attackers\twere inside for nine months.\x00\r\n"
+    )
     doc = normalise(
         RawItem(locator="a.txt", content=body.encode("cp1252"), content_type="text/plain"), FETCHED
     )
-    assert doc.text == "Agency breached\n\nThe agency said  attackers\twere inside for nine months.\n"
-    assert doc.title == "Agency breached"
+    assert (
+        doc.text == "Agency breached by hackers\n\nThe agency said  attackers\twere inside for nine months.\n"
+    )
+    assert doc.title == "Agency breached by hackers"
     assert doc.canonical_url is None
     assert doc.language is None  # too few words to tell; undetermined rather than assumed
+
+
+def test_text_title_skips_page_debris() -> None:
+    content = "Japan flag\nImage: A. Photographer via Unsplash\n\nAgency breached by suspected hackers: report\n\nBody."
+    doc = normalise(RawItem(locator="a.txt", content=content.encode()), FETCHED)
+    assert doc.title == "Agency breached by suspected hackers: report"
+    assert normalise(RawItem(locator="b.txt", content=b"short\n\nbody"), FETCHED).title is None
 
 
 def test_markdown_title_and_declared_title_wins() -> None:

@@ -52,6 +52,8 @@ _SUFFIXES = {
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _MAX_TITLE = 200
+_TITLE_LINES = 5
+_CAPTION = re.compile(r"(?:image|photo|picture|credit|source|illustration)s?\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +110,16 @@ def content_kind(item: RawItem) -> str:
 
 
 def _text_title(text: str) -> str | None:
-    """The first line of a plain-text document when it is short enough to be a headline."""
-    first = text.lstrip().split("\n", 1)[0].strip().lstrip("#").strip()
-    return first if first and len(first) <= _MAX_TITLE else None
+    """A headline guess for plain text: the first of the opening lines that reads like one.
+
+    Scraped articles often open with page debris (an image alt text, a photo credit), so lines of fewer than
+    four words and caption lines are passed over.
+    """
+    lines = [line.strip().lstrip("#").strip() for line in text[:4000].split("\n")]
+    for line in [line for line in lines if line][:_TITLE_LINES]:
+        if len(line) <= _MAX_TITLE and len(line.split()) >= 4 and not _CAPTION.match(line):
+            return line
+    return None
 
 
 def _read(item: RawItem, kind: str) -> _Content:
