@@ -285,7 +285,8 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin):
         row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
-        fields = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row has no items()
+        known = Document.__dataclass_fields__  # columns added by later migrations are not Document fields
+        fields = {k: row[k] for k in row.keys() if k in known}  # noqa: SIM118 - sqlite3.Row has no items()
         return Document(**fields)
 
     def get_extraction(self, doc_id: str) -> dict[str, Any] | None:
