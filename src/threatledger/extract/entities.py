@@ -205,6 +205,8 @@ def _from_spacy(sdoc: Doc) -> list[_Candidate]:
             elif label == "GPE":
                 out.append(_Candidate(start, end, surface, "location", _canonical_text(surface), "spacy"))
             continue
+        if label == "ORG" and not _plausible_org(surface):
+            continue
         if label == "ORG":
             split = _split_country_prefix(sdoc.text, start, end)
             if split is not None:
@@ -213,6 +215,15 @@ def _from_spacy(sdoc: Doc) -> list[_Candidate]:
         etype = {"ORG": "organization", "PERSON": "person"}.get(label, "location")
         out.append(_Candidate(start, end, surface, etype, _canonical_text(surface), "spacy"))
     return out
+
+
+def _plausible_org(surface: str) -> bool:
+    """spaCy's small model labels file types and protocol names ORG ("DLL", "REG", "C & C", "DWORD / d")."""
+    if any(ch in surface for ch in '/&"=\\<>{}[]|#'):
+        return False
+    letters = [c for c in surface if c.isalpha()]
+    # a bare short acronym is kept only when the document defines it or the knowledge base knows it
+    return not (" " not in surface and len(letters) <= 5 and sum(c.isupper() for c in letters) >= 2)
 
 
 def _split_country_prefix(text: str, start: int, end: int) -> list[_Candidate] | None:

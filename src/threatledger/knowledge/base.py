@@ -279,9 +279,10 @@ def _compile(entries: dict[str, KBEntry], family: dict[str, str]) -> AliasMatche
         rep = entries[rep_id]
         targets[key] = (rep.type, rep.canonical, rep.id, family_country.get(rep_id, ""))
         name = written[key]
-        policy = alias_policy(name, zipf_frequency(name, "en"))
+        zipf = zipf_frequency(name, "en")
+        policy = alias_policy(name, zipf)
         if policy is not None:
-            patterns.append(_pattern(name, policy, key))
+            patterns.append(_pattern(name, policy, key, lower_ok=name.islower() or zipf < 1.0))
     for form, code in country_forms.items():
         key = alias_key(form)
         targets[key] = ("country", country_name(code), f"iso:{code}", code)
@@ -293,6 +294,6 @@ def _compile(entries: dict[str, KBEntry], family: dict[str, str]) -> AliasMatche
     return AliasMatcher((p for p in patterns if p.tokens), targets)
 
 
-def _pattern(name: str, policy: str, key: str) -> Pattern:
+def _pattern(name: str, policy: str, key: str, lower_ok: bool = True) -> Pattern:
     toks = tuple(t[0] for t in tokens(name))
-    return Pattern(tuple(t.casefold() for t in toks), toks, policy, key)
+    return Pattern(tuple(t.casefold() for t in toks), toks, policy, key, lower_ok)

@@ -6,7 +6,8 @@ Entry types (what the scorers and the rest of the pipeline read):
     malware        malware families, ransomware included; ``category`` keeps the finer kind ("ransomware", "rat",
                    "botnet", ...) so a ransomware family stays recognisable without a type of its own
     tool           dual-use and offensive tools (mitre-tool, tool)
-    organization   intelligence agencies (``category`` "intelligence-agency")
+    organization   intelligence agencies and intelligence producers (``category`` "intelligence-agency",
+                   "producer": security vendors, CERTs)
     sector         victim sectors
     vulnerability  branded vulnerabilities (Heartbleed)
 

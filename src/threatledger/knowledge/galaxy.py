@@ -44,6 +44,7 @@ CLUSTERS: dict[str, tuple[str, str | None]] = {
     "mitre-tool": ("tool", None),
     "tool": ("tool", None),
     "intelligence-agencies": ("organization", "intelligence-agency"),
+    "producer": ("organization", "producer"),
     "sector": ("sector", None),
     "branded_vulnerability": ("vulnerability", None),
 }

@@ -5,9 +5,11 @@ token, so matching costs one dict probe per text token. Each alias carries a *po
 than from a hand list, so that names which are also English words do not fire on ordinary prose:
 
     fold    case-insensitive ("emotet", "Emotet", "EMOTET")            rare words (wordfreq Zipf < 2.5)
-    exact   the case written in the knowledge base ("Equation", "Lazarus")  Zipf 2.5 to 4.5, or 3 characters
+    exact   the case written in the knowledge base ("Equation", "Lazarus")  Zipf 2.5 to 4.5, or 3 characters,
+            and not next to another capitalised word ("Microsoft Defender" is no "Defender")
     cued    exact case and a cue word right after ("Play ransomware")    Zipf >= 4.5 ("Play", "Royal", "Will")
 
+A capitalised name that is also a word at all (Zipf >= 1) does not match in lower case ("mimic").
 Aliases of two characters or less, bare numbers, generic malware words and country names are not matched.
 """
 
@@ -123,6 +125,7 @@ class Pattern:
     surface: tuple[str, ...]  # tokens as the knowledge base writes them (for exact and cued policies)
     policy: str  # fold | exact | cued
     target: str  # key into AliasMatcher.targets
+    lower_ok: bool = True  # may an all-lowercase surface match? (not when the name is capitalised and a word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +208,31 @@ class AliasMatcher:
                 and _glued(toks, after, after + 1)
             ):
                 continue  # "conti.exe", "lockbit.com"
-            if pattern.policy != "fold" and tuple(t[0] for t in toks[i:after]) != pattern.surface:
-                continue
+            if pattern.policy == "fold" and not pattern.lower_ok and toks[i][0].islower():
+                continue  # "mimic", "radar": a capitalised name written in lower case is the English word
+            if pattern.policy != "fold":
+                if tuple(t[0] for t in toks[i:after]) != pattern.surface:
+                    continue
+                if _inside_name(toks, i, after):
+                    continue  # "Microsoft Defender", "Internet Explorer": a word of a longer name
             if pattern.policy == "cued" and not (after < len(toks) and folded[after] in CUE_WORDS):
                 continue
             return pattern, n
         return None
+
+
+def _inside_name(toks: list[tuple[str, int, int]], i: int, after: int) -> bool:
+    """Whether a capitalised word touches the match on the same line, outside a sentence start."""
+
+    def capital(k: int) -> bool:
+        word = toks[k][0]
+        return word[:1].isupper() and word.isalpha()
+
+    if after < len(toks) and capital(after) and toks[after][1] - toks[after - 1][2] == 1:
+        return True
+    if i > 0 and capital(i - 1) and toks[i][1] - toks[i - 1][2] == 1:
+        return i - 1 > 0 and toks[i - 2][0] not in ".!?:;\"“”'" and not toks[i - 2][0].isspace()
+    return False
 
 
 def _glued(toks: list[tuple[str, int, int]], a: int, b: int) -> bool:
