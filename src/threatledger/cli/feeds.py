@@ -58,7 +58,11 @@ def poll(app: App, urls: tuple[str, ...], allow_private: bool, as_json: bool) ->
     from threatledger.pipeline import poll_feeds
 
     settings = dataclasses.replace(app.settings, allow_private=allow_private or app.settings.allow_private)
+    from threatledger.cli.serve import after_ingest
+
+    marker = app.store.change_marker()
     report = poll_feeds(settings, app.store, app.extractors(), only=urls)
+    after_ingest(app, marker)
     print_report(app, report, as_json)
 
 

@@ -38,6 +38,9 @@ def ingest(app: App, targets: tuple[str, ...], allow_private: bool, as_json: boo
     from threatledger.pipeline import ingest as run_ingest
 
     settings = dataclasses.replace(app.settings, allow_private=allow_private or app.settings.allow_private)
+    from threatledger.cli.serve import after_ingest
+
+    marker = app.store.change_marker()
     with _progress(app) as bar:
         task = bar.add_task("", total=None)
         report = run_ingest(
@@ -47,6 +50,7 @@ def ingest(app: App, targets: tuple[str, ...], allow_private: bool, as_json: boo
             app.extractors(),
             progress=lambda loc: bar.update(task, advance=1, description=loc),
         )
+    after_ingest(app, marker)
     print_report(app, report, as_json)
 
 
