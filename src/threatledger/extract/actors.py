@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["ActorMention", "find_actors", "kb_canonical", "state_of"]
 
 _GROUP_RE = re.compile(cues.GROUP_NAME_PATTERN)
+# Online handles: letters run into digits ("Cipher0007") or several capitals run together ("TheDarkOverlord").
+_HANDLE_RE = re.compile(r"(?<![\w@])(?:[A-Za-z]{3,}\d{2,}\w*|(?:[A-Z][a-z]+){3,})\b")
 _PERSON_HEADS = _words("man woman men women citizen citizens national nationals individual individuals")
 _PERSON_HEADS_ALL = _PERSON_HEADS | _words("teenager teen student hacker person defendant defendants")
 _ACTOR_HEADS = cues.GROUP_HEADS | cues.STATE_HEADS | _PERSON_HEADS_ALL
@@ -184,6 +186,11 @@ def _pattern_candidates(sent: SpacySpan, kb: object | None) -> list[ActorMention
             head = _np_head(span.root)
             name = match.group()
             out.append(_make(sent, head, "group", kb_canonical(kb, name) or name, None, None))
+    for match in _HANDLE_RE.finditer(sent.text):
+        start = sent.start_char + match.start()
+        span = doc.char_span(start, start + len(match.group()), alignment_mode="expand")
+        if span is not None and span.root.pos_ in {"PROPN", "NOUN", "X"}:
+            out.append(_make(sent, _np_head(span.root), "person", match.group(), None, None))
     for ent in sent.ents:
         label, text = ent.label_, ent.text
         head = _np_head(ent.root)
@@ -225,6 +232,12 @@ def _described_candidates(sent: SpacySpan, head: Token, kb: object | None) -> li
                 ):
                     return [_make(sent, _np_head(named), "group", kb_canonical(kb, named.text), None, None)]
     lefts = [t for t in head.subtree if t.i < head.i]
+    names = [
+        t for t in lefts if t.pos_ == "PROPN" and t.dep_ in {"compound", "nmod"} and not state_of(t.text, kb)
+    ]
+    if names and head.lower_ in cues.GROUP_HEADS:
+        name = " ".join(t.text for t in names)
+        return [_make(sent, head, "group", kb_canonical(kb, name) or name, None, None)]
     left_words = {t.lower_ for t in lefts}
     for t in lefts:
         country = state_of(t.text, kb)

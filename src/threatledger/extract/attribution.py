@@ -49,7 +49,9 @@ _REPORTING = (
 _ANON_SOURCES = words(
     "source sources expert experts official officials people person insider insiders analyst"
 )
-_NOMINAL_HEADS = cues.INVOLVEMENT_NOUNS | words("meddling interference use")
+_NOMINAL_HEADS = cues.INVOLVEMENT_NOUNS | words("meddling interference use origin origins")
+_PART_NOUNS = words("segment part member members faction branch unit wing subgroup arm")
+_TRY_VERBS = words("attempt try manage seek begin continue start plan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,9 @@ def position(token: Token) -> Token:
         head = current.head
         if current.dep_ in {"appos", "conj"} and head.pos_ in _NOUNS and head.i != current.i:
             current = head
+            continue
+        if current.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_ in _PART_NOUNS:
+            current = head.head  # "a segment of the Lazarus group"
             continue
         naming = _naming_clause(current)
         if naming is not None:
@@ -176,6 +181,16 @@ def _mentions_attack(token: Token) -> bool:
     return False
 
 
+def _denies_part(clause: Token) -> bool:
+    """A denied complement that is about taking part: "it was behind", "playing any role", "hacking them"."""
+    if clause.lemma_ in cues.ATTACK_VERBS - words("demand ransom use"):
+        return True
+    return any(
+        t.lower_ == "behind" or t.lemma_ in cues.RESPONSIBILITY_ADJECTIVES | cues.INVOLVEMENT_NOUNS
+        for t in clause.subtree
+    )
+
+
 def _copular_relation(verb: Token) -> bool:
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ in {"behind", "from"}:
@@ -200,7 +215,7 @@ def _subject_relation(verb: Token, passive: bool) -> Relation | None:
         return Relation("claims", verb)
     if lemma in cues.DENIAL_VERBS and not passive:
         if objects & cues.INVOLVEMENT_NOUNS or any(
-            c.dep_ in {"ccomp", "xcomp"} and _mentions_attack(c) for c in verb.children
+            c.dep_ in {"ccomp", "xcomp"} and _denies_part(c) for c in verb.children
         ):
             return Relation("deny", verb)
         return None
@@ -216,6 +231,12 @@ def _subject_relation(verb: Token, passive: bool) -> Relation | None:
         return None
     if lemma in cues.ATTACK_VERBS:
         return Relation("act", verb)
+    if lemma in _TRY_VERBS and any(
+        c.dep_ == "xcomp" and c.lemma_ in cues.ATTACK_VERBS for c in verb.children
+    ):
+        return Relation("act", verb)
+    if any(c.dep_ == "prep" and any(o.lemma_ in cues.HEDGE_NOUNS for o in c.children) for c in verb.children):
+        return Relation("act", verb)  # "fell under suspicion"
     if lemma in cues.HEDGE_VERBS and any(c.dep_ == "xcomp" and _mentions_attack(c) for c in verb.children):
         return Relation("act", verb)
     return None
@@ -242,6 +263,13 @@ def relations(token: Token) -> list[Relation]:
         target = head.head
         if target.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("attribution link"):
             found.append(Relation("attributed", target))
+    elif pos.dep_ == "pobj" and head.lower_ == "for" and head.head.lemma_ == "work":
+        found.append(Relation("agent", head.head))
+    elif pos.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_ in cues.ATTACK_NOUNS:
+        if head.head.tag_ == "NNS" or any(
+            c.lower_ in {"previous", "past", "earlier"} for c in head.head.children
+        ):
+            found.append(Relation("agent", head.head))
     elif pos.dep_ == "pobj" and head.lower_ == "from" and head.head.lemma_ == "be":
         found.append(Relation("behind", head.head))
     elif pos.dep_ == "dobj" and head.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("name"):
@@ -287,8 +315,10 @@ def is_habitual(rel: Relation) -> bool:
             return True
         if any(c.lower_ in cues.HABITUAL_ADVERBS for c in node.children if c.dep_ == "advmod"):
             return True
-    if rel.kind == "act" and pred.tag_ in {"VBZ", "VBP"} and not any(c.dep_ == "aux" for c in pred.children):
-        return True
+    if rel.kind == "act" and pred.tag_ in {"VBZ", "VBP", "VB"}:
+        auxes = [c for c in pred.children if c.dep_ == "aux"]
+        if all(a.lemma_ == "do" for a in auxes) and (pred.tag_ != "VB" or auxes):
+            return True
     return False
 
 
@@ -343,9 +373,15 @@ def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Toke
     for node in _ancestors(rel.predicate):
         if node.i not in bounds:
             break
-        if node.dep_ in {"relcl", "acl"} and node.lemma_ in _REPORTING and node.head.pos_ in _NOUNS:
-            if node.i not in actor_tokens and node.head.i not in actor_tokens:
-                return node.head, node
+        if (
+            node.dep_ in {"relcl", "acl"}
+            and node.lemma_ in cues.SPEECH_VERBS
+            and node.head.pos_ in _NOUNS
+            and node.head.lemma_ not in cues.GENERIC_ACTOR_HEADS
+            and node.i not in actor_tokens
+            and node.head.i not in actor_tokens
+        ):
+            return node.head, node
         if node.pos_ not in _VERBS or node.lemma_ not in _REPORTING:
             continue
         subj = _subject(node)

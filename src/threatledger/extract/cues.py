@@ -98,7 +98,7 @@ RESPONSIBILITY_ADJECTIVES = words("responsible culpable guilty")
 ATTACK_VERBS = words("""hack breach attack compromise infiltrate penetrate steal leak target infect deploy launch conduct carry
     perpetrate orchestrate mount hit exploit extort blackmail encrypt spy break plant install develop create
     steer sponsor meddle interfere mastermind hijack deface dump phish ddos access exfiltrate wipe sabotage
-    disrupt ransom demand intrude abuse use modify register distribute spread operate run swing""")
+    disrupt ransom demand intrude abuse use modify distribute spread operate run swing influence manipulate""")
 
 # Nouns naming an attack or an actor's part in one.
 ATTACK_NOUNS = words("""attack cyberattack hack hacking breach intrusion campaign operation incident compromise leak heist theft
@@ -110,7 +110,7 @@ GROUP_HEADS = words("""group groups gang gangs crew crews collective team actor 
     outfit unit cell syndicate attackers attacker cybercriminals criminals spies agents""")
 CRIMINAL_HEADS = words("gang gangs crew syndicate cartel cybercriminals criminals extortionists")
 STATE_HEADS = words("""government state regime authorities intelligence military army agency agencies services ministry
-    spies officials""")
+    spies officials interests operatives elements""")
 # Heads that never make an actor on their own ("hackers", "the attackers").
 GENERIC_ACTOR_HEADS = words("hacker hackers attacker attackers actor actors criminals cybercriminals")
 
