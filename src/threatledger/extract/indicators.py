@@ -190,16 +190,14 @@ def _cves(clean: str) -> Iterator[_Hit]:
 
 def _runs(clean: str) -> Iterator[_Hit]:
     """Hashes and bitcoin addresses: long letter-and-digit runs with a digit early on."""
-    done = 0
-    for anchor in _RUN_ANCHOR.finditer(clean):
-        if anchor.start() < done:
-            continue
+    anchor = _RUN_ANCHOR.search(clean)
+    while anchor is not None:
         start = anchor.start()
         while start > 0 and clean[start - 1] in _ALNUM:
             start -= 1
         run = _RUN.match(clean, anchor.start())
         end = run.end() if run else anchor.end()
-        done = end
+        anchor = _RUN_ANCHOR.search(clean, end)
         if (start > 0 and clean[start - 1] in _WORD) or (end < len(clean) and clean[end] in _WORD):
             continue
         hit = _hex(clean[start:end], start, end) or _btc(clean[start:end], start, end)
@@ -231,20 +229,17 @@ def _ipv6s(clean: str) -> Iterator[_Hit]:
 def _tokens(doc: Refanged, tlds: frozenset[str]) -> Iterator[_Hit]:
     """Host names, addresses, e-mail addresses, URLs without scheme and file names: words around a dot or "@"."""
     clean = doc.clean
-    done = 0
-    for anchor in _DOT_ANCHOR.finditer(clean):
-        if anchor.start() < done:
-            continue
+    anchor = _DOT_ANCHOR.search(clean)
+    while anchor is not None:
         start = anchor.start()
         while start > 0 and clean[start - 1] in _TOKEN_CHARS:
             start -= 1
         while clean[start] in ".'":
             start += 1
         match = _TOKEN.match(clean, start)
+        anchor = _DOT_ANCHOR.search(clean, max(match.end(), anchor.end()) if match else anchor.end())
         if match is None:
-            done = anchor.end()
             continue
-        done = match.end()
         hit = _token(doc, match, tlds)
         if hit is not None:
             yield hit
