@@ -319,7 +319,11 @@ def openapi_spec() -> dict[str, Any]:
         },
         "/api/watchlists": {
             **_get("Watchlists (secrets left out)", "WatchlistList"),
-            "post": _write("Save a watchlist", watch_body, {"201": _json("Watchlist", "created")}),
+            "post": _write(
+                "Save a watchlist",
+                watch_body,
+                {"201": _json("Watchlist", "created"), "409": _error("the name is taken")},
+            ),
         },
         "/api/watchlists/{key}": {
             "delete": {

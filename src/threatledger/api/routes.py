@@ -202,11 +202,15 @@ async def post_watchlist(request: Request) -> Response:
     if email is not None and not isinstance(email, str):
         raise InputError("email must be a string")
 
-    def create() -> WatchlistRow:
+    def create() -> WatchlistRow | None:
         with ctx.store() as store:
+            if store.get_watchlist(name.strip()) is not None:
+                return None
             return create_watchlist(store, name, filters, webhook_url=webhook, email=email, clock=ctx.clock)
 
     row = await run_in_threadpool(create)
+    if row is None:
+        return error_response(409, f"a watchlist named {name!r} exists already; DELETE it first")
     return JSONResponse(watchlist_json(row, with_secret=True), status_code=201)
 
 
