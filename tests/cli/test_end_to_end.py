@@ -143,13 +143,11 @@ def test_ingest_folder_then_again_adds_nothing(tmp_path: Path, corpus: Path) -> 
 
 
 class _FeedHandler(BaseHTTPRequestHandler):
-    hits: list[str] = []
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
 
     def do_GET(self) -> None:
-        self.hits.append(self.path)
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path == "/feed.xml":
             if self.headers.get("If-None-Match") == '"v1"':
@@ -180,7 +178,6 @@ class _FeedHandler(BaseHTTPRequestHandler):
 @pytest.fixture()
 def feed_server() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
-    _FeedHandler.hits = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
