@@ -1,6 +1,6 @@
 """Run the entity extractor over a folder of .txt files and print the scorers' JSON Lines.
 
-    python -m threatledger.extract.entities_cli DIR [--no-model] [--baseline]
+    python -m threatledger.extract.entities_cli DIR [--no-model] [--baseline] [--techniques]
 
 One record per file: {"doc_id", "entities": [...]} (see ../shared/eval/entities.py). ``--baseline`` prints
 plain word-boundary matches of every knowledge-base name instead (the import-time matching of other platforms),
@@ -59,11 +59,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--no-model", action="store_true", help="do not use the cyber NER model")
     parser.add_argument("--baseline", action="store_true", help="plain word-boundary name matching only")
+    parser.add_argument("--techniques", action="store_true", help="print ATT&CK techniques instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     kb = load_kb(Settings.load())
     files = sorted(args.folder.glob("*.txt"))
-    texts = [f.read_text(encoding="utf-8") for f in files]
+    texts = [f.open(encoding="utf-8", newline="").read() for f in files]
+    if args.techniques:
+        from threatledger.extract.attack import extract_techniques
+
+        for path, text in zip(files, texts, strict=True):
+            techs = extract_techniques(text, kb)
+            sys.stdout.write(json.dumps({"doc_id": path.stem, "techniques": to_json(techs)}) + "\n")
+        return 0
     if args.baseline:
         pattern = baseline_pattern(kb)
         for path, text in zip(files, texts, strict=True):

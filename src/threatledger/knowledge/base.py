@@ -18,8 +18,9 @@ import logging
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from threatledger.knowledge.countries import country_aliases, country_name
 from threatledger.knowledge.entry import KBEntry, KBRelation, TechniqueEntry
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 _SAME_AS_RELATIONS = frozenset({"same-as", "synonym", "synonym-of", "alias-of"})
 _PRIORITY = {f"misp:{stem}": n for n, stem in enumerate(CLUSTERS)} | {"attack:enterprise": 1}
 _SPACE = re.compile(r"[\s\u00a0]+")
+T = TypeVar("T")
 
 
 def alias_key(name: str) -> str:
@@ -78,6 +80,7 @@ class KnowledgeBase:
                 ids = self._index[alias_key(name)]
                 if entry.id not in ids:
                     ids.append(entry.id)
+        self._memo: dict[str, object] = {}
         self._technique_names: dict[str, list[str]] = defaultdict(list)
         for tech in techniques.values():
             self._technique_names[alias_key(tech.name)].append(tech.id)
@@ -114,6 +117,12 @@ class KnowledgeBase:
     def target(self, key: str) -> Target:
         payload = self.matcher.targets[key]
         return Target(payload[0], payload[1], payload[2], payload[3] or None)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """A value derived from this knowledge base, built once (compiled patterns of the extractors)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return cast("T", self._memo[key])
 
     # -- techniques ----------------------------------------------------------------------------------------
     def technique(self, technique_id: str) -> TechniqueEntry | None:

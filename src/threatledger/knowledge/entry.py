@@ -58,3 +58,5 @@ class TechniqueEntry:
     revoked_by: str | None = None  # the replacement technique id when ATT&CK revoked this one
     deprecated: bool = False
     source: str = "misp:mitre-attack-pattern"
+    domain: str = "enterprise"  # enterprise | mobile | pre (the packaged cluster mixes the matrices)
+    tactics: tuple[str, ...] = ()  # kill-chain phase names: "reconnaissance", "execution", ...

@@ -197,6 +197,21 @@ def read_techniques(folder: Path) -> list[TechniqueEntry]:
                 revoked_by=revoked_by,
                 deprecated=bool(_DEPRECATED.match(str(value.get("description") or ""))),
                 source=f"misp:{TECHNIQUE_CLUSTER}",
+                domain=_domain(value.get("meta") or {}),
+                tactics=tuple(
+                    dict.fromkeys(
+                        p.split(":")[-1] for p in _strings((value.get("meta") or {}).get("kill_chain"))
+                    )
+                ),
             )
         )
     return out
+
+
+def _domain(meta: dict[str, Any]) -> str:
+    phases = [p.split(":")[0] for p in _strings(meta.get("kill_chain"))]
+    if phases and all(p.startswith("mobile-attack") for p in phases):
+        return "mobile"
+    if phases and all(p == "pre-attack" for p in phases):
+        return "pre"
+    return "enterprise"

@@ -63,6 +63,12 @@ def read_attack_bundle(path: Path, domain: str = "enterprise") -> tuple[list[KBE
                     revoked_by=revoked_by.get(aid),
                     deprecated=deprecated,
                     source=source,
+                    domain=domain,
+                    tactics=tuple(
+                        str(k.get("phase_name"))
+                        for k in obj.get("kill_chain_phases") or []
+                        if isinstance(k, dict)
+                    ),
                 )
             )
         elif otype in _TYPES and not deprecated and not obj.get("revoked"):
