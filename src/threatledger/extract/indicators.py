@@ -1,5 +1,5 @@
 """Indicators of compromise: addresses, host names, URLs, e-mail addresses, hashes, CVE ids, bitcoin addresses
-and file names, found in one regex pass over refanged text.
+and file names, found by a few anchored regex passes over refanged text.
 
 Contract::
 
