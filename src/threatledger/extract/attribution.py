@@ -50,6 +50,7 @@ _ANON_SOURCES = words(
     "source sources expert experts official officials people person insider insiders analyst"
 )
 _NOMINAL_HEADS = cues.INVOLVEMENT_NOUNS | words("meddling interference use origin origins")
+_REFLEXIVES = words("themselves itself himself herself")
 _PART_NOUNS = words("segment part member members faction branch unit wing subgroup arm")
 _TRY_VERBS = words("attempt try manage seek begin continue start plan")
 
@@ -103,7 +104,11 @@ def _naming_clause(token: Token) -> Token | None:
     node = token
     for _ in range(4):
         node = node.head
-        if node.lemma_ in cues.NAMING_VERBS and node.dep_ in {"acl", "relcl"} and node.head.pos_ in _NOUNS:
+        if (
+            node.lemma_ in cues.NAMING_VERBS
+            and node.dep_ in {"acl", "relcl"}
+            and (node.head.lower_ in cues.GROUP_HEADS or node.head.pos_ == "PROPN")
+        ):
             return node
         if node.dep_ == "ROOT":
             return None
@@ -235,7 +240,7 @@ def _subject_relation(verb: Token, passive: bool) -> Relation | None:
         c.dep_ == "xcomp" and c.lemma_ in cues.ATTACK_VERBS for c in verb.children
     ):
         return Relation("act", verb)
-    if any(c.dep_ == "prep" and any(o.lemma_ in cues.HEDGE_NOUNS for o in c.children) for c in verb.children):
+    if any(c.dep_ == "prep" and any(o.lemma_ == "suspicion" for o in c.children) for c in verb.children):
         return Relation("act", verb)  # "fell under suspicion"
     if lemma in cues.HEDGE_VERBS and any(c.dep_ == "xcomp" and _mentions_attack(c) for c in verb.children):
         return Relation("act", verb)
@@ -246,11 +251,19 @@ def relations(token: Token) -> list[Relation]:
     """Every predicate that holds the actor headed by ``token`` responsible."""
     pos = position(token)
     found: list[Relation] = []
+    head = pos.head
+    if pos.dep_ == "pobj" and head.lower_ == "to" and head.head.lower_ == cues.ACCORDING:
+        # "According to X, the hack took place after he ...": the actor speaking of its own attack
+        if token.ent_type_ not in {"GPE", "NORP"} and _mentions_attack(token.sent.root):
+            return [Relation("claims", head.head)]
+        return []
+    naming = _naming_clause(token)
+    self_named = naming is not None and any(c.lower_ in _REFLEXIVES for c in naming.children)
     for verb, passive in _as_subject(pos):
         rel = _subject_relation(verb, passive)
         if rel is not None:
-            found.append(rel)
-    head = pos.head
+            # "hackers who identified themselves as X demanded ...": a self-named actor claims its own attack
+            found.append(Relation("claims", verb) if self_named and rel.kind == "act" else rel)
     if pos.dep_ == "pobj" and head.lower_ == "by":
         target = head.head
         if target.pos_ == "VERB" and target.lemma_ in _AGENTIVE:
@@ -261,6 +274,8 @@ def relations(token: Token) -> list[Relation]:
             found.append(Relation("agent", target))
     elif pos.dep_ == "pobj" and head.lower_ in {"to", "on", "with"}:
         target = head.head
+        if target.dep_ == "dobj" and target.head.lemma_ in cues.ATTRIBUTION_VERBS:
+            target = target.head  # "attributing the attack to X" parsed with "to X" on the noun
         if target.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("attribution link"):
             found.append(Relation("attributed", target))
     elif pos.dep_ == "pobj" and head.lower_ == "for" and head.head.lemma_ == "work":

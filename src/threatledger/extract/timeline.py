@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DATA_HEADS",
-    "stated_dwell",
     "compromised_data",
     "date_slot",
     "duration_days",
     "dwell_days",
     "scope_statements",
+    "stated_dwell",
 ]
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
