@@ -107,7 +107,7 @@ def incidents(request: Request) -> Response:
     return _render(
         request,
         "incidents.html",
-        _api("/api/incidents", {**filters, "limit": page.limit, "offset": page.offset or None}),
+        _api("/api/incidents", {**filters, "limit": params.get("limit"), "offset": page.offset or None}),
         status=400 if error else 200,
         incidents=rows[: page.limit],
         filters=filters,
