@@ -22,8 +22,8 @@ __all__ = ["App", "echo_json", "print_report"]
 @dataclass
 class App:
     settings: Settings
-    console: Console = field(default_factory=lambda: Console(stderr=False, highlight=False))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    console: Console = field(default_factory=lambda: Console(stderr=False, highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
     _store: SQLiteStore | None = None
     _extractors: Extractors | None = None
 
