@@ -215,6 +215,11 @@ def _pattern_candidates(sent: SpacySpan, kb: object | None) -> list[ActorMention
             out.append(_make(sent, _np_head(token), "state", None, cues.STATE_BODIES[lower], None))
         elif lower in cues.GROUP_HEADS | _PERSON_HEADS_ALL and token.pos_ == "NOUN":
             out.extend(_described_candidates(sent, token, kb))
+        elif token.pos_ == "PROPN" and any(
+            c.dep_ == "compound" and c.lower_ in cues.GROUP_HEADS for c in token.lefts
+        ):
+            # "the ransomware gang BlackCat": a name headed by its own designation
+            out.append(_make(sent, token, "group", kb_canonical(kb, token.text) or token.text, None, None))
     return out
 
 

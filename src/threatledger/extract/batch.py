@@ -74,7 +74,8 @@ def _load_kb() -> object | None:
     try:
         knowledge = importlib.import_module("threatledger.knowledge")
         config = importlib.import_module("threatledger.config")
-        return knowledge.load_kb(config.Settings.load())
+        kb: object = knowledge.load_kb(config.Settings.load())
+        return kb
     except (ImportError, AttributeError, TypeError) as exc:
         log.info("knowledge base not available: %s", exc)
         return None

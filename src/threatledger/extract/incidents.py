@@ -194,9 +194,9 @@ class _Reader:
                 continue
             mention = _victim_phrase(token)
             draft = self._match(mention)
-            if draft is None and "another" not in sent.text.lower() and self.current is not None:
-                if not _content(mention.text) - cues.STATES.keys():
-                    draft = self.current
+            vague = not _content(mention.text)  # "Japan", "it": no content word of its own
+            if draft is None and vague and "another" not in sent.text.lower() and self.current is not None:
+                draft = self.current
             if draft is None:
                 draft = _Draft(victim=mention, keys=set(), acronyms=set())
                 self.drafts.append(draft)

@@ -1,0 +1,157 @@
+"""Attribution claims: stance, claimant, cites and actor resolution on short articles and the seed article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from threatledger.extract.claims import extract_claims
+from threatledger.extract.incidents import claim_json
+from threatledger.model import Claim
+from threatledger.nlp import load_english
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    return load_english()
+
+
+def claims_of(nlp: Any, text: str, kb: object | None = None) -> tuple[Claim, ...]:
+    return extract_claims("doc", nlp(text), (), kb)
+
+
+def only(claims: tuple[Claim, ...]) -> Claim:
+    attributed = [c for c in claims if c.stance != "not-attributed"]
+    assert len(attributed) == 1, [(c.actor.text, c.stance) for c in claims]
+    return attributed[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance", "claimant"),
+    [
+        (
+            "Security firm Mandiant said the Lazarus Group was behind the attack on the bank.",
+            "Lazarus Group",
+            "asserted",
+            "Security firm Mandiant",
+        ),
+        (
+            "Investigators believe Iranian hackers were responsible for the breach at the water utility.",
+            "Iranian hackers",
+            "suspected",
+            "Investigators",
+        ),
+        (
+            "The intrusion was carried out by APT41, the agency said in a statement.",
+            "APT41",
+            "asserted",
+            "the agency",
+        ),
+        (
+            "The ransomware gang BlackCat claimed responsibility for the attack on the casino.",
+            "BlackCat",
+            "claimed-responsibility",
+            None,
+        ),
+        (
+            "The outage at the airport was allegedly caused by hackers tied to North Korea.",
+            "North Korea",
+            "suspected",
+            None,
+        ),
+        (
+            "The Kremlin has denied any involvement in the attack on the ministry.",
+            "Kremlin",
+            "denied",
+            "The Kremlin",
+        ),
+    ],
+)
+def test_stance_actor_and_claimant(
+    nlp: Any, text: str, actor: str, stance: str, claimant: str | None
+) -> None:
+    claim = only(claims_of(nlp, text))
+    assert actor in claim.actor.text
+    assert claim.stance == stance
+    if claimant is None:
+        assert stance == "claimed-responsibility" or claim.claimant is None
+    else:
+        assert claim.claimant is not None and claim.claimant.text == claimant
+
+
+def test_states_and_nationalities_resolve_to_countries(nlp: Any) -> None:
+    claim = only(claims_of(nlp, "Officials said Chinese hackers breached the defence ministry last spring."))
+    assert (claim.actor.kind, claim.actor.canonical) == ("state", "China")
+
+
+def test_actor_canonical_from_knowledge_base(nlp: Any) -> None:
+    @dataclass
+    class Target:
+        canonical: str
+
+    class KB:
+        def resolve(self, name: str) -> Target | None:
+            return Target("APT28") if "fancy bear" in name.lower() else None
+
+    claim = only(claims_of(nlp, "Fancy Bear hacked the anti-doping agency, the agency said on Monday.", KB()))
+    assert claim.actor.canonical == "APT28"
+    assert claim.actor.kind == "group"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If the attackers are Russian, this is a warning shot, the analyst said.",
+        "APT29 typically targets diplomatic entities with phishing emails.",
+        "Greenbug tends to use phishing emails to infect victims.",
+        "The city did not respond to requests for comment about the Russian hackers.",
+        "Cyberattacks are a way for North Korea to punch above its weight.",
+    ],
+)
+def test_no_claims_from_hypotheticals_habits_or_no_comment(nlp: Any, text: str) -> None:
+    assert [c for c in claims_of(nlp, text) if c.stance != "not-attributed"] == []
+
+
+def test_not_attributed(nlp: Any) -> None:
+    (claim,) = claims_of(nlp, "The hospital has not publicly attributed the ransomware attack.")
+    assert claim.stance == "not-attributed"
+    assert claim.claimant is not None and claim.claimant.text == "The hospital"
+
+
+def test_claim_ids_are_deterministic_and_json_matches_the_scorer(nlp: Any) -> None:
+    text = "Security firm Mandiant said the Lazarus Group was behind the attack on the bank."
+    first, second = claims_of(nlp, text), claims_of(nlp, text)
+    assert [c.id for c in first] == [c.id for c in second]
+    data = claim_json(first[0])
+    assert set(data) >= {"incident", "claimant", "cites", "actor", "stance", "evidence"}
+    assert text[data["actor"]["start"] : data["actor"]["end"]] == data["actor"]["text"]
+    assert data["evidence"]["text"] == text
+
+
+def test_seed_article_claims(nlp: Any, seed_article: Path) -> None:
+    text = seed_article.read_text(encoding="utf-8")
+    claims = claims_of(nlp, text)
+
+    def find(stance: str, canonical: str | None, claimant: str | None) -> Claim:
+        for c in claims:
+            named = c.claimant.text if c.claimant else None
+            if c.stance == stance and c.actor.canonical == canonical and named == claimant:
+                return c
+        raise AssertionError([(c.stance, c.actor.canonical, c.claimant) for c in claims])
+
+    ft = find("suspected", "China", "the Financial Times")
+    assert ft.actor.text == "state-backed Chinese hackers"
+    assert ft.cites is not None and ft.cites.text.startswith("three government and private sector sources")
+    find("not-attributed", None, "NISC")
+    denied = find("denied", "China", "China’s ministry of foreign affairs")
+    assert denied.actor.kind == "state"
+    lockbit = find("asserted", "LockBit", "the port authorities")
+    assert lockbit.actor.kind == "criminal-org"
+    experts = find("suspected", "China", "the newspaper")
+    assert experts.cites is not None and "government cyber experts" in experts.cites.text
+    find("asserted", "China", "the Financial Times")
+    promo = text.index("Get more insights")
+    assert all(c.evidence.start < promo for c in claims)
