@@ -43,7 +43,19 @@ def _kb_info(app: App, name: str) -> list[dict[str, Any]]:
     out = []
     for entry in knowledge.lookup(name):
         record = to_json(entry)
-        record["related"] = [to_json(r) for r in knowledge.related(entry.id)]
+        related = []
+        for rel in knowledge.related(entry.id):
+            other_id = rel.target if rel.source == entry.id else rel.source
+            other = knowledge.entry(other_id)
+            related.append(
+                {
+                    **to_json(rel),
+                    "id": other_id,
+                    "canonical": other.canonical if other else other_id,
+                    "other_type": other.type if other else None,
+                }
+            )
+        record["related"] = related
         out.append(record)
     return out
 
@@ -76,7 +88,7 @@ def entity(app: App, name: str, as_json: bool) -> None:
             c.print(f"  aliases: {', '.join(k['aliases'])}")
         c.print(f"  sources: {', '.join(k.get('sources', []))}   country: {k.get('country') or '?'}")
         for r in k["related"]:
-            c.print(f"  related: {r.get('relation', '')} {r.get('canonical', r.get('id'))}")
+            c.print(f"  {r['type']}: {r['canonical']} ({r['id']}; {r['reason']})", markup=False)
     for e in seen:
         c.print(
             f"[bold]in the ledger:[/] {e['canonical']} ({e['type']}), {e['documents']} document(s), "
