@@ -110,7 +110,7 @@ def test_errors_name_the_fix(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="kb update"):
         build_kb(tmp_path / "missing")
     (tmp_path / "threat-actor.json").write_text("{not json")
-    with pytest.raises(KnowledgeError, match="threat-actor.json"):
+    with pytest.raises(KnowledgeError, match=r"threat-actor\.json"):
         build_kb(tmp_path)
 
 

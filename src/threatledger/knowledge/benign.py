@@ -134,7 +134,7 @@ class BenignChecker:
             for name in DOMAIN_LISTS:
                 for raw in self._read(name):
                     domain = raw.strip().lower().lstrip("*").lstrip(".").rstrip(".")
-                    if domain and "." in domain or domain in {"local", "localhost", "invalid", "test"}:
+                    if (domain and "." in domain) or domain in {"local", "localhost", "invalid", "test"}:
                         table.setdefault(domain, name)
             self._domains = table
         return self._domains
