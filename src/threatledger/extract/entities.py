@@ -188,14 +188,15 @@ def _country(start: int, end: int, surface: str, code: str, source: str) -> _Can
 
 def _from_spacy(sdoc: Doc) -> list[_Candidate]:
     out: list[_Candidate] = []
+    text = sdoc.text  # Doc.text joins every token on each access: read it once
     for ent in sdoc.ents:
         label = ent.label_
         if label not in {"ORG", "PERSON", "GPE", "LOC", "NORP", "FAC"}:
             continue
-        start, end = _trim(sdoc.text, ent.start_char, ent.end_char)
-        if "\n" in sdoc.text[start:end]:  # an entity never runs across a line break (captions, bylines)
+        start, end = _trim(text, ent.start_char, ent.end_char)
+        if "\n" in text[start:end]:  # an entity never runs across a line break (captions, bylines)
             continue
-        surface = sdoc.text[start:end]
+        surface = text[start:end]
         if not surface or not any(c.isupper() for c in surface) or not any(c.isalpha() for c in surface):
             continue
         if label in {"GPE", "NORP"}:
@@ -208,7 +209,7 @@ def _from_spacy(sdoc: Doc) -> list[_Candidate]:
         if label == "ORG" and not _plausible_org(surface):
             continue
         if label == "ORG":
-            split = _split_country_prefix(sdoc.text, start, end)
+            split = _split_country_prefix(text, start, end)
             if split is not None:
                 out.extend(split)
                 continue
