@@ -218,4 +218,23 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        "STIX objects imported verbatim",
+        """
+        CREATE TABLE stix_objects (
+            id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            type TEXT NOT NULL,
+            spec_version TEXT,
+            data TEXT NOT NULL,
+            source TEXT NOT NULL,
+            doc_id TEXT REFERENCES documents(id),
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (id, version)
+        );
+        CREATE INDEX stix_objects_type ON stix_objects(type);
+        CREATE INDEX stix_objects_doc ON stix_objects(doc_id);
+        """,
+    ),
 )
