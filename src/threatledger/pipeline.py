@@ -35,6 +35,8 @@ __all__ = [
     "Outcome",
     "extract_paths",
     "ingest",
+    "ingest_item",
+    "ingest_url",
     "poll_feeds",
     "system_clock",
 ]
@@ -229,6 +231,25 @@ def _guarded(locator: str, work: Callable[[], Outcome]) -> Outcome:
     except Exception as exc:  # the one place that isolates unexpected per-item failures (STYLE rule 5)
         log.exception("unexpected failure on %s", locator)
         return Outcome(locator, "failed", message=f"{locator}: internal error {type(exc).__name__}: {exc}")
+
+
+def ingest_item(
+    item: RawItem, store: SQLiteStore, extractors: Extractors, clock: Clock = system_clock
+) -> Outcome:
+    """Normalise, extract, resolve and store one item; a failure becomes a failed outcome."""
+    return _guarded(item.locator, partial(_store_item, item, store, extractors, clock))
+
+
+def ingest_url(
+    http: httpx.Client,
+    url: str,
+    settings: Settings,
+    store: SQLiteStore,
+    extractors: Extractors,
+    clock: Clock = system_clock,
+) -> Outcome:
+    """Fetch one URL (SSRF-guarded) and ingest it; a failure becomes a failed outcome."""
+    return _guarded(url, partial(_fetch_and_store, http, url, settings, store, extractors, clock))
 
 
 def _is_url(target: str) -> bool:

@@ -6,7 +6,6 @@ so one request behaves exactly like one item of `threatledger ingest`.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from threatledger import pipeline
@@ -75,8 +74,7 @@ def _fetch(ctx: Context, url: str, store: SQLiteStore, extractors: Extractors) -
 
     http = ctx.http_client or make_client(ctx.settings)
     try:
-        work = partial(pipeline._fetch_and_store, http, url, ctx.settings, store, extractors, ctx.clock)
-        return pipeline._guarded(url, work)
+        return pipeline.ingest_url(http, url, ctx.settings, store, extractors, ctx.clock)
     finally:
         if ctx.http_client is None:
             http.close()
@@ -98,7 +96,6 @@ def ingest_json(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
             assert url is not None
             report.outcomes.append(_fetch(ctx, url, store, extractors))
         else:
-            work = partial(pipeline._store_item, item, store, extractors, ctx.clock)
-            report.outcomes.append(pipeline._guarded(item.locator, work))
+            report.outcomes.append(pipeline.ingest_item(item, store, extractors, ctx.clock))
         alerts = evaluate_watchlists(store, marker, clock=ctx.clock)
     return {"summary": report.summary(), "outcomes": [_outcome(o) for o in report.outcomes], "alerts": alerts}
