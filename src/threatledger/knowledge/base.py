@@ -265,14 +265,14 @@ def _compile(entries: dict[str, KBEntry], family: dict[str, str]) -> AliasMatche
     from wordfreq import zipf_frequency
 
     votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    written: dict[str, str] = {}
+    written: dict[str, set[str]] = defaultdict(set)
     for entry in entries.values():
         if entry.type == "sector":
             continue  # sectors are matched from the curated term table
         for name in entry.names:
             key = alias_key(name)
             votes[key][family[entry.id]] += 1
-            written.setdefault(key, name)
+            written[key].add(name.strip())
     country_forms = country_aliases()
     country_keys = {alias_key(f) for f in country_forms}
     family_country: dict[str, str] = {}
@@ -287,11 +287,11 @@ def _compile(entries: dict[str, KBEntry], family: dict[str, str]) -> AliasMatche
         rep_id = min(by_family, key=lambda f: (-by_family[f], _PRIORITY.get(entries[f].sources[0], 99), f))
         rep = entries[rep_id]
         targets[key] = (rep.type, rep.canonical, rep.id, family_country.get(rep_id, ""))
-        name = written[key]
-        zipf = zipf_frequency(name, "en")
-        policy = alias_policy(name, zipf)
-        if policy is not None:
-            patterns.append(_pattern(name, policy, key, lower_ok=name.islower() or zipf < 1.0))
+        zipf = zipf_frequency(key, "en")
+        for name in sorted(written[key]):  # every spelling the sources use ("Fancy Bear", "FANCY BEAR")
+            policy = alias_policy(name, zipf)
+            if policy is not None:
+                patterns.append(_pattern(name, policy, key, lower_ok=name.islower() or zipf < 1.0))
     for form, code in country_forms.items():
         key = alias_key(form)
         targets[key] = ("country", country_name(code), f"iso:{code}", code)

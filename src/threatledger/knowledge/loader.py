@@ -38,7 +38,7 @@ __all__ = ["ATTACK_BUNDLE", "VERSION", "build_kb", "cache_key", "kb_sources", "l
 
 log = logging.getLogger(__name__)
 
-VERSION = "6"  # bump when the compiled structure or the matching rules change
+VERSION = "7"  # bump when the compiled structure or the matching rules change
 ATTACK_BUNDLE = "enterprise-attack.json"
 _PACKAGES = ("pymispgalaxies", "pymispwarninglists", "wordfreq")
 

@@ -7,7 +7,8 @@ than from a hand list, so that names which are also English words do not fire on
     fold    case-insensitive ("emotet", "Emotet", "EMOTET")            rare words (wordfreq Zipf < 2.5)
     exact   the case written in the knowledge base ("Equation", "Lazarus")  Zipf 2.5 to 4.5, or 3 characters,
             and not next to another capitalised word ("Microsoft Defender" is no "Defender")
-    cued    exact case and a cue word right after ("Play ransomware")    Zipf >= 4.5 ("Play", "Royal", "Will")
+    cued    exact case and a cue word right after ("Play ransomware")    Zipf >= 4.5 ("Play", "Royal", "Will"),
+            or a lower-case name that is a word ("mimic ransomware")
 
 A capitalised name that is also a word at all (Zipf >= 1) does not match in lower case ("mimic").
 Aliases of two characters or less, bare numbers, generic malware words and country names are not matched.
@@ -147,8 +148,8 @@ def alias_policy(alias: str, zipf: float) -> str | None:
     core = re.sub(r"[\W_]", "", stripped)
     if len(core) <= 2 or core.isdigit() or stripped.casefold() in GENERIC_TERMS:
         return None
-    if zipf >= _CUED_ZIPF:
-        return "cued"
+    if zipf >= _CUED_ZIPF or (zipf >= _EXACT_ZIPF and stripped.islower()):
+        return "cued"  # "Play", or a name the sources write as the plain lower-case word ("mimic")
     if zipf >= _EXACT_ZIPF or len(core) == 3:
         return "exact"
     return "fold"

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from threatledger.config import Settings
+from threatledger.extract.entities import extract_entities
+from threatledger.knowledge import KnowledgeBase, load_kb
+from threatledger.model import Entity
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    root = tmp_path_factory.mktemp("kb")
+    return load_kb(Settings(db=":memory:", cache_dir=root / "cache", kb_dir=root / "none"))
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    from threatledger.nlp import load_english
+
+    return load_english()
+
+
+@pytest.fixture(scope="module")
+def extract(nlp: Language, kb: KnowledgeBase) -> Callable[..., tuple[Entity, ...]]:
+    def run(text: str, **kwargs: object) -> tuple[Entity, ...]:
+        return extract_entities(nlp(text), kb, **kwargs)  # type: ignore[arg-type]
+
+    return run
+
+
+def _by_canonical(entities: tuple[Entity, ...]) -> dict[str, Entity]:
+    return {e.canonical: e for e in entities}
+
+
+def test_seed_article(seed_article: Path, extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = seed_article.read_text(encoding="utf-8")
+    ents = extract(text)
+    found = _by_canonical(ents)
+    nisc = found["National Center of Incident Readiness and Strategy for Cybersecurity"]
+    assert nisc.type == "organization" and nisc.name == "NISC"
+    assert "National Center of Incident Readiness and Strategy for Cybersecurity" in nisc.aliases
+    assert sum(m.text == "NISC" for m in nisc.mentions) >= 4
+    assert not any(e.canonical == "NISC" for e in ents)  # one entity, not two
+    assert found["Japan"].kb_ref == "iso:JP"
+    china = found["China"]
+    assert (
+        china.type == "country" and china.kb_ref == "iso:CN" and "Chinese" in {m.text for m in china.mentions}
+    )
+    usa = found["United States"]
+    assert usa.type == "country" and {"U.S.", "United States"} <= {m.text for m in usa.mentions}
+    for org in ("Financial Times", "Washington Post", "National Security Agency", "Port of Nagoya"):
+        assert found[org].type == "organization", org
+    lockbit = found["LockBit"]
+    assert lockbit.type == "malware" and (lockbit.kb_ref or "").startswith("misp:")
+    ministry = [e for e in ents if e.canonical.startswith("Ministry of Foreign Affairs")]
+    assert ministry and ministry[0].country == "CN"
+    for entity in ents:
+        for m in entity.mentions:
+            assert text[m.start : m.end] == m.text
+
+
+def test_acronym_defined_later_and_reused(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = (
+        "The Cybersecurity and Infrastructure Security Agency (CISA) issued an alert on Monday. "
+        "CISA said the flaw was exploited. Officials at CISA declined to comment."
+    )
+    ents = [e for e in extract(text) if e.canonical == "Cybersecurity and Infrastructure Security Agency"]
+    assert len(ents) == 1
+    assert [m.text for m in ents[0].mentions].count("CISA") == 3
+
+
+def test_common_words_are_not_aliases(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = (
+        "We will play the game at home. The equation was solved. She opened Microsoft Defender "
+        "and Internet Explorer to mimic the attack. The royal family met the ransomware victims."
+    )
+    types = {(e.type, e.name) for e in extract(text)}
+    assert not any(t in {"threat-actor", "malware", "tool"} for t, _ in types), types
+
+
+def test_cued_alias_and_actor(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = "Play ransomware hit the city. Analysts linked Fancy Bear, also known as APT28, to the attack on the energy sector."
+    found = _by_canonical(extract(text))
+    assert found["APT28"].type == "threat-actor" and {m.text for m in found["APT28"].mentions} == {
+        "Fancy Bear",
+        "APT28",
+    }
+    assert found["APT28"].country == "RU"
+    assert any(e.type == "malware" and e.name == "Play" for e in found.values())
+    assert any(e.type == "sector" and e.name == "energy sector" for e in found.values())
+
+
+def test_model_spans_merge_through_kb(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = "The operators used Qbot and a new loader named Zorbex."
+    start = text.index("Zorbex")
+    spans = [
+        (start, start + len("Zorbex"), "MALWARE"),
+        (text.index("Qbot"), text.index("Qbot") + 4, "MALWARE"),
+    ]
+    found = {e.name: e for e in extract(text, model_spans=spans)}
+    assert found["Zorbex"].type == "malware" and found["Zorbex"].kb_ref is None
+    assert found["Qbot"].type == "malware" and found["Qbot"].kb_ref is not None
+
+
+def test_annoctr_dev_smoke(shared_data: Path, extract: Callable[..., tuple[Entity, ...]]) -> None:
+    folder = shared_data / "annoctr" / "text" / "dev"
+    files = sorted(folder.glob("*.txt"))[:2]
+    if not files:
+        pytest.skip("AnnoCTR dev text absent")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for entity in extract(text):
+            assert all(text[m.start : m.end] == m.text for m in entity.mentions)
