@@ -43,7 +43,6 @@ STANCE_ORDER = (
     "denied",
     "not-attributed",
 )
-_GRANULARITY_RANK = {"day": 0, "datetime": 0, "month": 1, "quarter": 2, "season": 2, "year": 3, "range": 4}
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 MAX_LIMIT = 500
 
@@ -143,41 +142,41 @@ def date_interval(value: str) -> tuple[dt.date, dt.date] | None:
         return None
 
 
-def _point_rank(point: Mapping[str, Any]) -> tuple[int, str]:
-    interval = date_interval(str(point.get("value", "")))
-    rank = _GRANULARITY_RANK.get(str(point.get("granularity")), 5) if interval else 9
-    return rank, str(point.get("value", ""))
+def _interval_fields(value: str | None) -> tuple[str | None, str | None]:
+    interval = date_interval(str(value or ""))
+    return (interval[0].isoformat(), interval[1].isoformat()) if interval else (None, None)
 
 
-def merged_timeline(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One entry per timeline stage, the most precise date any report gives, then every report's publication."""
-    candidates: dict[str, list[dict[str, Any]]] = {}
-    sources: list[tuple[Mapping[str, Any], Mapping[str, Any] | None]] = [(record.get("data") or {}, None)]
-    sources += [(r.get("data") or {}, r) for r in record.get("reports", [])]
-    for data, report in sources:
-        for stage, point in (data.get("timeline") or {}).items():
-            entry = {
+def merged_timeline(summary: Mapping[str, Any], record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One entry per timeline stage as the derived summary chose it (with its rule), then every report."""
+    given: dict[str, set[str]] = {}
+    for report in record.get("reports", []):
+        for stage in (report.get("data") or {}).get("timeline") or {}:
+            given.setdefault(stage, set()).add(str(report.get("doc_id")))
+    chosen = summary.get("timeline", {})
+    out: list[dict[str, Any]] = []
+    for stage in [s for s in TIMELINE_ORDER if s in chosen] + sorted(set(chosen) - set(TIMELINE_ORDER)):
+        point = chosen[stage]
+        source = point.get("source") or {}
+        start, end = _interval_fields(point.get("value"))
+        out.append(
+            {
                 "event": stage,
                 "value": point.get("value"),
                 "granularity": point.get("granularity"),
-                "evidence": (point.get("evidence") or {}).get("text"),
-                "doc_id": report.get("doc_id") if report else None,
-                "source": (report.get("publisher") or report.get("title")) if report else None,
+                "evidence": (point.get("evidence") or {}).get("text") or source.get("title"),
+                "doc_id": source.get("doc_id"),
+                "source": source.get("publisher") or source.get("title"),
+                "sources": sorted(
+                    given.get(stage, set()) | ({source["doc_id"]} if source.get("doc_id") else set())
+                ),
+                "rule": point.get("rule"),
+                "start": start,
+                "end": end,
             }
-            candidates.setdefault(stage, []).append(entry)
-    out: list[dict[str, Any]] = []
-    stages = [s for s in TIMELINE_ORDER if s in candidates] + sorted(set(candidates) - set(TIMELINE_ORDER))
-    for stage in stages:
-        ranked = sorted(candidates[stage], key=lambda e: (_point_rank(e), e["doc_id"] is None))
-        best = dict(ranked[0])
-        best["sources"] = sorted({e["doc_id"] for e in candidates[stage] if e["doc_id"]})
-        interval = date_interval(str(best["value"] or ""))
-        best["start"], best["end"] = (
-            (interval[0].isoformat(), interval[1].isoformat()) if interval else (None, None)
         )
-        out.append(best)
     for report in record.get("reports", []):
-        interval = date_interval(str(report.get("published") or ""))
+        start, end = _interval_fields(report.get("published"))
         out.append(
             {
                 "event": "report",
@@ -187,22 +186,11 @@ def merged_timeline(record: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "doc_id": report.get("doc_id"),
                 "source": report.get("publisher"),
                 "sources": [report.get("doc_id")],
-                "start": interval[0].isoformat() if interval else None,
-                "end": interval[1].isoformat() if interval else None,
+                "start": start,
+                "end": end,
             }
         )
     return out
-
-
-def _dwell_days(timeline: list[dict[str, Any]], record: Mapping[str, Any]) -> int | None:
-    stages = {e["event"]: e for e in timeline if e["event"] != "report"}
-    compromised, discovered = stages.get("compromised"), stages.get("discovered")
-    if compromised and discovered and compromised["start"] and discovered["start"]:
-        days = (dt.date.fromisoformat(discovered["start"]) - dt.date.fromisoformat(compromised["start"])).days
-        return max(days, 0)
-    dwell = [r.get("data", {}).get("dwell_days") for r in record.get("reports", [])]
-    known = [d for d in dwell if isinstance(d, int)]
-    return max(known) if known else None
 
 
 # -- detail views ---------------------------------------------------------------------------------------------------
@@ -237,7 +225,10 @@ def incident_detail(store: SQLiteStore, incident_id: str) -> dict[str, Any] | No
     record = store.incident(incident_id)
     if record is None:
         return None
-    timeline = merged_timeline(record)
+    from threatledger.resolve.summary import summarise
+
+    summary = summarise(record.get("reports", []), record.get("claims", []))
+    timeline = merged_timeline(summary, record)
     claims = [_claim_view(c) for c in record.get("claims", [])]
     reports = [
         {k: r.get(k) for k in ("report_id", "doc_id", "title", "url", "publisher", "published")}
@@ -257,8 +248,12 @@ def incident_detail(store: SQLiteStore, incident_id: str) -> dict[str, Any] | No
         },
         "victims": data.get("victims", []),
         "attackers": data.get("attackers", []),
-        "dwell_days": _dwell_days(timeline, record),
+        "dwell_days": (summary.get("dwell") or {}).get("days"),
+        "dwell": summary.get("dwell"),
         "timeline": timeline,
+        "disagreements": summary.get("disagreements", {}),
+        "claim_ledger": summary.get("claims", []),
+        "rules": summary.get("rules", {}),
         "claims_by_stance": _grouped(claims),
         "reports": reports,
         "indicators": indicators,

@@ -14,9 +14,10 @@ from typing import Any
 __all__ = ["RULES", "claim_ledger", "summarise"]
 
 RULES = {
-    "compromised": "earliest date any source gives for the start of the compromise",
-    "discovered": "earliest discovery date any source gives",
-    "disclosed": "first date the victim or an authority disclosed the incident",
+    "compromised": "earliest date any source gives for the start of the compromise (the most precise source "
+    "when several give the same period)",
+    "discovered": "earliest discovery date any source gives (most precise within the same period)",
+    "disclosed": "first date the victim or an authority disclosed the incident (most precise within the same period)",
     "reported": "publication date of the first report in the ledger",
     "dwell_days": "discovered minus compromised from the summary dates, else the duration a source states",
     "claims": "one row per (claimant, actor, stance); repeats by other outlets are sightings, and count as "
@@ -37,6 +38,36 @@ def _start(value: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _interval(value: str) -> tuple[dt.date, dt.date] | None:
+    """The days a value covers: 2023 -> the year, 2023-08 -> the month, ranges -> start of first to end of last."""
+    first, _, last = value.partition("/")
+    start = _start(first)
+    if start is None:
+        return None
+    tail = last if last and last != ".." else first
+    end_start = _start(tail) or start
+    size = len(tail.split("T")[0])
+    if size >= 10:
+        end = end_start
+    elif size == 7:
+        nxt = dt.date(end_start.year + end_start.month // 12, end_start.month % 12 + 1, 1)
+        end = nxt - dt.timedelta(days=1)
+    else:
+        end = dt.date(end_start.year, 12, 31)
+    return start, max(start, end)
+
+
+def _earliest_precise(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """The earliest point; among points inside the same period as it, the most precise one."""
+    known = [(p, _interval(p["value"])) for p in points]
+    dated = [(p, span) for p, span in known if span is not None]
+    if not dated:
+        return min(points, key=lambda p: _sort_key(p["value"]))
+    first, span = min(dated, key=lambda item: (item[1][0], item[1][1] - item[1][0]))
+    inside = [(p, s) for p, s in dated if span[0] <= s[0] and s[1] <= span[1]]
+    return min(inside, key=lambda item: (item[1][1] - item[1][0], item[1][0]))[0] if inside else first
 
 
 def summarise(reports: list[dict[str, Any]], claims: list[dict[str, Any]]) -> dict[str, Any]:
@@ -73,7 +104,7 @@ def summarise(reports: list[dict[str, Any]], claims: list[dict[str, Any]]) -> di
         points = by_field.get(name, [])
         if not points:
             continue
-        chosen = min(points, key=lambda p: _sort_key(p["value"]))
+        chosen = _earliest_precise(points)
         timeline[name] = {**chosen, "rule": RULES[name], "sources": len(points)}
         values: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for p in points:
