@@ -1,4 +1,4 @@
-"""Store contract: every backend passes these (SQLite here; PostgreSQL joins the parametrisation)."""
+"""Store contract: every backend (SQLite, PostgreSQL) passes these."""
 
 from __future__ import annotations
 
@@ -78,9 +78,14 @@ def extraction(doc: Document) -> Extraction:
     )
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = open_store(str(tmp_path / "ledger.sqlite3"))
+    """The same contract on every backend; PostgreSQL runs on a throwaway server (see tests/conftest.py)."""
+    if request.param == "postgres":
+        location = request.getfixturevalue("postgres_url")
+    else:
+        location = str(tmp_path / "ledger.sqlite3")
+    s = open_store(location)
     yield s
     s.close()
 

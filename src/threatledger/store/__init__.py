@@ -18,9 +18,9 @@ __all__ = ["DocumentRow", "FeedRow", "SQLiteStore", "SaveResult", "SearchHit", "
 def open_store(location: str) -> SQLiteStore:
     """Open (and migrate) the ledger at ``location``."""
     if location.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            f"PostgreSQL ledgers are not available in this build ({location.split('@')[-1]}); use an SQLite path"
-        )
+        from threatledger.store.postgres import PostgresStore  # a subclass: the SQLite store is the reference
+
+        return PostgresStore(location)
     if location.startswith("sqlite:///"):
         location = location[len("sqlite:///") :]
     elif location.startswith("sqlite://"):
