@@ -17,6 +17,7 @@ from threatledger.model import Document, Extraction, to_json
 from threatledger.store.base import DocumentRow, FeedRow, Resolution, SaveResult, SearchHit
 from threatledger.store.resolution import ResolutionStoreMixin
 from threatledger.store.sqlite_schema import MIGRATIONS
+from threatledger.store.stix_objects import StixObjectsStoreMixin
 from threatledger.store.watch import WatchStoreMixin
 
 __all__ = ["SQLiteStore"]
@@ -46,7 +47,7 @@ def fts_query(query: str) -> str:
     return " ".join(parts)
 
 
-class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin):
+class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
     """The default ledger: one file, safe against a crash mid-write."""
 
     def __init__(self, path: Path | str) -> None:
