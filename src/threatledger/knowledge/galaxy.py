@@ -64,9 +64,12 @@ class GalaxyRelation:
 
 def packaged_clusters_dir() -> Path:
     """The clusters folder inside the installed pymispgalaxies package."""
-    import pymispgalaxies
+    import importlib.util
 
-    return Path(pymispgalaxies.__file__).resolve().parent / "data" / "misp-galaxy" / "clusters"
+    spec = importlib.util.find_spec("pymispgalaxies")  # no import: the package's import is slow
+    if spec is None or spec.origin is None:
+        raise KnowledgeError("pymispgalaxies is not installed; run `pip install pymispgalaxies`")
+    return Path(spec.origin).resolve().parent / "data" / "misp-galaxy" / "clusters"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
