@@ -106,7 +106,7 @@ def test_seed_article_incidents(nlp: Any, seed_article: Path) -> None:
     assert len(incidents) == 3
     nisc = by_victim(incidents, "NISC")
     victim = nisc.victims[0]
-    assert (victim.name, victim.country, victim.sector) == ("NISC", "Japan", "government")
+    assert (victim.name, victim.country, victim.sector) == ("NISC", "JP", "government")
     assert nisc.timeline["compromised"].value == "2022-10"
     assert nisc.timeline["compromised"].evidence.text == "October last year"
     assert nisc.timeline["disclosed"].value == "2023-08"

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from threatledger.extract import cues, timeline
-from threatledger.extract.actors import state_of
+from threatledger.extract import victims as victim_names
 from threatledger.extract.claims import extract_claims, sentences
+from threatledger.extract.victims import ATTACK_EVENT_TYPES, Named, VictimFinder, VictimRef, sector_of
 from threatledger.ids import make_id
+from threatledger.knowledge.countries import country_code
 from threatledger.model import (
     Claim,
     DatePoint,
@@ -32,7 +34,7 @@ from threatledger.model import (
 )
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
 __all__ = ["NAME", "VERSION", "claim_json", "extract_incidents", "incident_json"]
@@ -40,28 +42,17 @@ __all__ = ["NAME", "VERSION", "claim_json", "extract_incidents", "incident_json"
 NAME = "incidents"
 VERSION = "1"
 
-_VICTIM_VERBS = cues.words(
-    "hack breach compromise infiltrate penetrate attack hit target infect encrypt disrupt"
-)
 _ATTACK_WORDS = cues.ATTACK_NOUNS | cues.words("hack hacked breached compromised hit")
-_PHRASE_STOPS = cues.words("in by with since after before during")
 _GENERIC_REFERENCES = cues.words("attack cyberattack incident activity operation campaign")
 _STOP = cues.words("the a an of for and its his her their our japan’s 's ’s national")
-_SECTORS = (
-    ("government", cues.words("agency ministry government department center centre office cabinet council")),
-    ("defense", cues.words("defense defence military army navy")),
-    ("transportation", cues.words("port airport airline railway rail shipping logistics")),
-    ("financial", cues.words("bank banks exchange insurer payment")),
-    ("healthcare", cues.words("hospital health clinic healthcare")),
-    ("education", cues.words("university school college")),
-    ("energy", cues.words("energy power grid pipeline utility")),
-)
 _TYPES = (
     ("ransomware", cues.words("ransomware ransom")),
     ("ddos", cues.words("ddos denial-of-service")),
     ("phishing", cues.words("phishing spear-phishing")),
-    ("data-breach", cues.words("leak leaked data-breach")),
+    ("supply-chain", cues.words("supply-chain")),
+    ("data-breach", cues.words("leak leaked data-breach stole stolen exposed exfiltrated skimming skimmer")),
 )
+_PATCH_WORDS = cues.words("patch patched patches fix fixed update updated")
 
 
 @dataclass(slots=True)
@@ -71,6 +62,10 @@ class _Draft:
     victim: Mention
     keys: set[str]
     acronyms: set[str]
+    named: Named | None = None
+    kinds: set[str] = field(default_factory=set)
+    words_about: set[str] = field(default_factory=set)
+    country: str | None = None
     sentences: list[SpacySpan] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
     lemmas: set[str] = field(default_factory=set)
@@ -89,57 +84,6 @@ def _content(text: str) -> set[str]:
 
 def _acronyms(text: str) -> set[str]:
     return {w for w in re.findall(r"\b[A-Z]{2,10}\b", text) if w.lower() not in cues.STATES}
-
-
-def _victim_phrase(token: Token) -> Mention:
-    doc = token.doc
-    first = min([token.i, *(c.left_edge.i for c in token.lefts)])
-    last = token.i
-    for child in token.rights:
-        if child.dep_ in {"prep", "appos", "compound"} and child.lower_ not in _PHRASE_STOPS:
-            last = max(last, child.right_edge.i)
-        elif (child.dep_ == "punct" and child.text == ")") or child.dep_ == "appos":
-            last = max(last, child.i)
-    while last > first and doc[last].is_punct and doc[last].text != ")":
-        last -= 1
-    # "National Center ... (NISC)": the acronym that follows names the victim too
-    if (
-        last + 3 < len(doc)
-        and doc[last + 1].text == "("
-        and doc[last + 2].is_upper
-        and doc[last + 3].text == ")"
-    ):
-        last += 3
-    span = doc[first : last + 1]
-    return Mention(span.start_char, span.end_char, span.text)
-
-
-def _victims(sent: SpacySpan) -> list[Token]:
-    """Heads of the phrases naming what was attacked in the sentence."""
-    out: list[Token] = []
-    for token in sent:
-        head = token.head
-        if (
-            (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB")
-            or (token.dep_ == "nsubjpass" and head.lemma_ in _VICTIM_VERBS)
-            or (
-                token.dep_ == "pobj"
-                and head.lower_ in {"on", "against"}
-                and head.head.lemma_ in _ATTACK_WORDS
-            )
-        ):
-            out.append(token)
-    return [
-        t for t in out if t.lower_ not in {"which", "that", "who"} and t.lower_ not in timeline.DATA_HEADS
-    ]
-
-
-def _main_subject(sent: SpacySpan) -> Token | None:
-    """The named subject of the sentence's main verb: the antecedent of "it" in "... after it was hacked"."""
-    subj = next((c for c in sent.root.children if c.dep_ == "nsubj"), None)
-    if subj is None or subj.pos_ not in {"PROPN", "NOUN"}:
-        return None
-    return subj
 
 
 class _Reader:
@@ -162,6 +106,8 @@ class _Reader:
         for draft in reversed(self.drafts):
             if names & draft.acronyms:
                 return draft
+            if draft.named is not None and draft.named.org and draft.named.text in sent.text:
+                return draft
         return None
 
     def _referred(self, sent: SpacySpan) -> _Draft | None:
@@ -180,28 +126,44 @@ class _Reader:
                     return draft
         return self.current
 
-    def read(self, sent: SpacySpan) -> _Draft | None:
-        victims = _victims(sent)
+    def _named_match(self, named: Named) -> _Draft | None:
+        for draft in reversed(self.drafts):
+            if draft.named is not None and victim_names.same_name(named, draft.named):
+                return draft
+        if named.state_asset:
+            return self._match(named.mention)
+        acronyms = _acronyms(named.text) | {w for w in named.text.split() if w.isupper()}
+        for draft in self.drafts:
+            if acronyms & draft.acronyms:
+                return draft
+            # a name joins the phrase-only incident it shares a content word with ("cybersecurity agency")
+            if draft.named is None and _content(named.text) & draft.keys:
+                return draft
+        return None
+
+    def _take(self, ref: VictimRef, sent: SpacySpan) -> _Draft | None:
+        named = ref.named
+        if named is None:
+            return self.current
+        draft = self._named_match(named)
+        if draft is None and ref.by_reference and self.current is not None and self.current.named is None:
+            draft = self.current  # "it" names what the article was already talking about
+        if draft is None:
+            draft = _Draft(victim=named.mention, keys=set(), acronyms=set())
+            self.drafts.append(draft)
+        if draft.named is None and not named.state_asset:
+            draft.named = named
+        draft.keys |= _content(named.text)
+        draft.acronyms |= _acronyms(named.text)
+        draft.kinds.add(ref.kind)
+        draft.words_about |= set(named.words)
+        draft.country = draft.country or named.country
+        return draft
+
+    def read(self, sent: SpacySpan, refs: list[VictimRef]) -> _Draft | None:
         chosen: _Draft | None = None
-        for token in victims:
-            if token.pos_ == "PRON":
-                chosen = chosen or self.current
-                antecedent = _main_subject(sent)
-                if chosen is not None and antecedent is not None:
-                    phrase = _victim_phrase(antecedent)
-                    chosen.keys |= _content(phrase.text)
-                    chosen.acronyms |= _acronyms(phrase.text)
-                continue
-            mention = _victim_phrase(token)
-            draft = self._match(mention)
-            vague = not _content(mention.text)  # "Japan", "it": no content word of its own
-            if draft is None and vague and "another" not in sent.text.lower() and self.current is not None:
-                draft = self.current
-            if draft is None:
-                draft = _Draft(victim=mention, keys=set(), acronyms=set())
-                self.drafts.append(draft)
-            draft.keys |= _content(mention.text)
-            draft.acronyms |= _acronyms(mention.text)
+        for ref in refs:
+            draft = self._take(ref, sent)
             chosen = chosen or draft
         if chosen is None:
             chosen = self._mentioned(sent)
@@ -213,26 +175,41 @@ class _Reader:
         return chosen
 
 
-def _victim_record(draft: _Draft, text: str, entity_ids: dict[str, str]) -> Victim:
-    victim = draft.victim.text
-    names = sorted(draft.acronyms, key=lambda a: -text.count(a))
-    name = names[0] if names else re.sub(r"^(the|a|an)\s+", "", victim, flags=re.IGNORECASE)
-    country = None
-    for word in re.findall(r"[A-Z][\w.]*(?: [A-Z][\w.]*)?", victim):
-        country = state_of(word.removesuffix("’s").removesuffix("'s"))
-        if country:
-            break
-    lower = set(re.findall(r"[a-z]+", victim.lower()))
-    sector = next((s for s, terms in _SECTORS if lower & terms), None)
-    return Victim(name=name, entity=entity_ids.get(name.lower()), country=country, sector=sector)
+def _victim_record(draft: _Draft, text: str) -> Victim | None:
+    named = draft.named
+    if named is not None and named.anonymous:
+        return None  # an unnamed organisation: no name to resolve incidents across reports by
+    entity = named.entity if named is not None else None
+    if named is not None and not named.state_asset:
+        name = named.text
+        if entity is not None and entity.type == "organization" and entity.aliases:
+            # "National Center ... (NISC)": the form the article uses most
+            forms = [entity.name, *entity.aliases]
+            name = max(forms, key=lambda f: (text.count(f), -len(f)))
+    else:
+        names = sorted(draft.acronyms, key=lambda a: -text.count(a))
+        name = names[0] if names else re.sub(r"^(the|a|an)\s+", "", draft.victim.text, flags=re.IGNORECASE)
+    country = draft.country
+    if country is None:
+        for word in re.findall(r"[A-Z][\w.]*(?: [A-Z][\w.]*)?", draft.victim.text):
+            country = country_code(word.removesuffix("’s").removesuffix("'s"))
+            if country:
+                break
+    words = draft.words_about | set(re.findall(r"[a-z]+", draft.victim.text.lower()))
+    return Victim(
+        name=name, entity=entity.id if entity is not None else None, country=country, sector=sector_of(words)
+    )
 
 
 def _incident_type(draft: _Draft) -> str:
     for event_type in draft.event_types:
-        lowered = event_type.lower()
-        for kind, terms in _TYPES:
-            if any(t.replace("-", "") in lowered for t in terms):
-                return kind
+        if event_type in ATTACK_EVENT_TYPES:
+            return event_type
+    if draft.kinds == {"vulnerability"}:
+        for event_type in draft.event_types:
+            if event_type.startswith("vulnerability"):
+                return event_type
+        return "vulnerability-patch" if draft.words & _PATCH_WORDS else "vulnerability-discovery"
     for kind, terms in _TYPES:
         if draft.words & terms:
             return kind
@@ -262,12 +239,10 @@ def _reported(document: Document, dates: list[TimeExpression]) -> DatePoint | No
 
 
 def _finish(draft: _Draft, document: Document, found: Extraction, claims: list[Claim]) -> Incident:
-    entity_ids = {e.canonical.lower(): e.id for e in found.entities} | {
-        m.text.lower(): e.id for e in found.entities for m in e.mentions
-    }
-    victim = _victim_record(draft, document.text, entity_ids)
+    victim = _victim_record(draft, document.text)
     kind = _incident_type(draft)
-    incident_id = make_id("incident", doc=document.id, victim=victim.name.lower(), type=kind)
+    label = victim.name if victim is not None else f"Unnamed {draft.victim.text.lower()}"
+    incident_id = make_id("incident", doc=document.id, victim=label.lower(), type=kind)
     attackers: list[str] = []
     for claim in claims:
         if claim.stance in {"asserted", "suspected", "confirmed", "claimed-responsibility"}:
@@ -284,8 +259,8 @@ def _finish(draft: _Draft, document: Document, found: Extraction, claims: list[C
     return Incident(
         id=incident_id,
         type=kind,
-        title=f"{victim.name}: {kind.replace('-', ' ')}",
-        victims=(victim,),
+        title=f"{label}: {kind.replace('-', ' ')}",
+        victims=(victim,) if victim is not None else (),
         attackers=tuple(attackers),
         timeline=slots,
         dwell_days=dwell,
@@ -301,9 +276,16 @@ def extract_incidents(
     claims = extract_claims(document.id, sdoc, found.entities, kb)
     reader = _Reader()
     dates = sorted(found.dates, key=lambda d: d.start)
+    finder = VictimFinder(sdoc, found.entities, dates)
     sentence_draft: dict[int, _Draft] = {}
-    for sent in sentences(sdoc):
-        draft = reader.read(sent)
+    sents = list(sentences(sdoc))
+    refs = [finder.read(sent, found.events) for sent in sents]
+    if not any(r.named is not None for found_refs in refs for r in found_refs):
+        fallback = finder.fallback(sents)
+        if fallback is not None:
+            refs[sents.index(fallback[0])] = [fallback[1]]
+    for sent, sent_refs in zip(sents, refs, strict=True):
+        draft = reader.read(sent, sent_refs)
         if draft is None:
             continue
         sentence_draft[sent.start_char] = draft

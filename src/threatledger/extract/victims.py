@@ -1,0 +1,536 @@
+"""Victims: the organisation a sentence names as attacked, with its entity, ISO country and sector.
+
+    finder = VictimFinder(sdoc, entities, dates)
+    for sent in sentences(sdoc):
+        refs = finder.read(sent, known=[...])   # victims of this sentence, in order of preference
+
+Evidence, strongest first:
+
+    event      a Victim (or Vulnerable_System_Owner) argument of an event whose trigger lies in the sentence, mapped
+               to the organisation name it overlaps
+    parse      objects of attack verbs ("breached X", "hit X", "broke into X"), passive subjects ("X was hacked"),
+               complements of attack nouns ("the attack on X", "the breach at X", "the attack that halted production
+               at X"), places attackers were in ("hackers were inside X"), subjects of "suffer"/"disclose" with an
+               attack noun object, and vendors patching a flaw (``kind="vulnerability"``)
+    speaker    the organisation that says, discloses or notifies in a sentence about an attack ("X said hackers ...")
+
+A phrase found in one of those places becomes a name: a proper-noun run or an organisation entity it contains, its
+possessor ("its network" -> the organisation the sentence or the previous one talks about), the complement of "of"
+or "at" ("the update server of Ionic Cloud"), or, for a definite institution noun ("the company", "the utility"),
+the most recent organisation. Dates, systems without an owner and generic nouns ("banks") are never victims. A
+state's own asset ("Japan's defense networks") stays a phrase with the state's ISO code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from threatledger.extract import cues
+from threatledger.knowledge.countries import country_code
+from threatledger.model import Entity, Event, Mention, TimeExpression
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
+
+__all__ = ["ATTACK_EVENT_TYPES", "Named", "VictimFinder", "VictimRef", "same_name", "sector_of"]
+
+ATTACK_EVENT_TYPES = frozenset(
+    [
+        "data-breach",
+        "phishing",
+        "ransomware",
+        "intrusion",
+        "ddos",
+        "malware-infection",
+        "supply-chain",
+        "destructive",
+        "fraud",
+        "vulnerability-exploitation",
+    ]
+)
+_VICTIM_ROLES = {"victim"}
+_OWNER_ROLES = {"vulnerable_system_owner"}
+
+# Verbs whose direct object (or passive subject) is what was attacked.
+_VICTIM_VERBS = cues.words(
+    """hack breach compromise infiltrate penetrate attack hit target infect encrypt disrupt access hijack
+    cripple paralyse paralyze knock deface skim ransom"""
+)
+# Verbs of getting in: "broke into X", "injected code into X".
+_ENTRY_PREPS = cues.words("into inside within")
+_ATTACK_NOUNS = cues.ATTACK_NOUNS | cues.words(
+    "cyberattacks cyber-attack skimmer skimming stuffing phishing ddos data-breach"
+)
+_NOUN_PREPS = cues.words("on against at of")
+_ATTACKERS = cues.words("hacker attacker intruder cybercriminal criminal actor gang extortionist")
+_SUFFER_VERBS = cues.words("suffer experience disclose report confirm announce detect discover investigate")
+_SPEAKER_VERBS = cues.SPEECH_VERBS | cues.words("notify inform decline comment investigate detect discover")
+_PATCH_VERBS = cues.words("patch fix address remediate release resolve mitigate")
+_FLAW_NOUNS = cues.words(
+    "vulnerability vulnerabilities flaw flaws bug bugs weakness hole zero-day cve patch update"
+)
+_FIND_VERBS = cues.words("find discover report disclose uncover identify spot")
+# Common nouns that designate an organisation ("the company said"; "a freight company").
+ORG_NOUNS = cues.words(
+    """company firm business corporation utility bank lender insurer retailer automaker carmaker manufacturer
+    maker provider operator chain group university college school hospital clinic agency ministry department
+    county city council municipality airline carrier developer vendor organisation organization institution
+    authority government district store brand giant exchange network"""
+)
+# Last words of proper names that mark an organisation ("Borealis Power", "Juniper Air", "Helix County").
+_NAME_HEADS = cues.words(
+    """inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag co co. company group holdings bank bancorp
+    university college school academy hospital hospitals clinic clinics health healthcare medical network networks
+    systems labs technologies technology software cloud power energy electric utilities air airlines airways motors
+    logistics goods insurance financial capital media pharma pharmaceuticals county city council agency ministry
+    department authority institute foundation association services solutions security telecom communications
+    partners industries international enterprises store stores foods retail"""
+)
+_EXCLUDED_TYPES = {"country", "threat-actor", "malware", "tool", "sector", "person", "location"}
+_NEVER_VICTIMS = {"country", "threat-actor", "malware", "tool"}
+_SYSTEM_DETS = cues.words("the this that")
+_SECTORS = (
+    (
+        "government",
+        cues.words("agency ministry government department center centre office cabinet council county"),
+    ),
+    ("defense", cues.words("defense defence military army navy")),
+    (
+        "transportation",
+        cues.words("port airport airline air railway rail shipping logistics freight carrier"),
+    ),
+    ("financial", cues.words("bank banks exchange insurer payment lender bancorp financial")),
+    ("healthcare", cues.words("hospital health clinic clinics healthcare medical patient")),
+    ("education", cues.words("university school college academy")),
+    ("energy", cues.words("energy power grid pipeline utility electricity electric")),
+    ("manufacturing", cues.words("automaker carmaker manufacturer motors factory")),
+    ("retail", cues.words("retailer store stores goods shop")),
+    ("technology", cues.words("software cloud technologies technology")),
+)
+
+
+def sector_of(words: set[str]) -> str | None:
+    """The sector named by any of the lower-cased words describing a victim."""
+    return next((sector for sector, terms in _SECTORS if words & terms), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A name in the text: a proper-noun run or an entity mention, or a state's asset phrase."""
+
+    start: int
+    end: int
+    text: str
+    entity: Entity | None = None
+    org: bool = False  # known to name an organisation (entity type, name head or a describing noun)
+    country: str | None = None  # ISO alpha-2 when the text says where it is
+    words: frozenset[str] = frozenset()  # lower-cased words that describe it (for the sector)
+    state_asset: bool = False  # "Japan's defense networks": a phrase, not a name
+    anonymous: bool = False  # "the hospital" with no name anywhere before it
+
+    @property
+    def mention(self) -> Mention:
+        return Mention(self.start, self.end, self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class VictimRef:
+    """A victim found in a sentence; ``named`` is None when the sentence only refers back ("the network")."""
+
+    named: Named | None
+    kind: str = "attack"  # attack | vulnerability | speaker
+    source: str = "parse"  # event | parse | speaker
+    by_reference: bool = False  # found through "it", "its" or "the company"
+
+
+class VictimFinder:
+    """Reads the sentences of one document in order and names the victims of each."""
+
+    def __init__(self, sdoc: Doc, entities: Sequence[Entity], dates: Sequence[TimeExpression]) -> None:
+        self.doc = sdoc
+        self.entities = list(entities)
+        self.dates = [(d.start, d.end) for d in dates]
+        self.history: list[Named] = []  # organisations of earlier sentences, in document order
+        self.victims: list[Named] = []  # victims named so far
+
+    # ---- names -----------------------------------------------------------------------------------------------
+    def _entity_at(self, start: int, end: int) -> Entity | None:
+        best: Entity | None = None
+        for entity in self.entities:
+            for m in entity.mentions:
+                if m.start < end and start < m.end and (best is None or entity.type == "organization"):
+                    best = entity
+        return best
+
+    def _run(self, token: Token) -> tuple[int, int] | None:
+        """Token indices of the proper-noun run (or organisation entity) the token lies in."""
+        doc = self.doc
+        entity = self._entity_at(token.idx, token.idx + len(token))
+        if entity is not None and entity.type == "organization":
+            for m in entity.mentions:
+                if m.start <= token.idx < m.end:
+                    span = doc.char_span(m.start, m.end, alignment_mode="expand")
+                    if span is not None:
+                        return span.start, span.end
+        if token.pos_ != "PROPN":
+            return None
+        lo, hi = token.sent.start, token.sent.end
+
+        def capital(i: int) -> bool:
+            return lo <= i < hi and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper()
+
+        first = last = token.i
+        while True:  # "Port of Oslo", "Bank of America": capitalised words joined by "of"
+            if capital(first - 1):
+                first -= 1
+            elif first - 2 >= lo and doc[first - 1].lower_ == "of" and capital(first - 2):
+                first -= 2
+            else:
+                break
+        while True:
+            if capital(last + 1):
+                last += 1
+            elif doc[last + 1 : last + 2].text == "of" and capital(last + 2):
+                last += 2
+            else:
+                break
+        return first, last + 1
+
+    def _named(self, token: Token) -> Named | None:
+        """The name the token is part of, or None when it is no candidate organisation."""
+        run = self._run(token)
+        if run is None:
+            return None
+        doc = self.doc
+        first, end = run
+        if doc[first].lower_ in {"the", "a", "an"}:
+            first += 1
+        if first >= end:
+            return None
+        span = doc[first:end]
+        text = span.text
+        for suffix in ("’s", "'s"):
+            text = text.removesuffix(suffix)
+        start_char = span.start_char
+        entity = self._entity_at(start_char, start_char + len(text))
+        if entity is not None and entity.type in _NEVER_VICTIMS and entity.type != "country":
+            return None
+        code = country_code(text)
+        if code is not None or (entity is not None and entity.type == "country"):
+            return Named(start_char, start_char + len(text), text, None, False, code)
+        describing = self._describing(span)
+        words = {w.lower() for w in text.split()} | describing
+        org = (
+            (entity is not None and entity.type == "organization")
+            or (text.isupper() and len(text) >= 3 and text.isalpha())  # an acronym: "NISC", "FBI"
+            or text.split()[-1].lower() in _NAME_HEADS
+            or bool(describing & ORG_NOUNS)
+        )
+        if entity is not None and entity.type in _EXCLUDED_TYPES and not org:
+            entity = None
+        country = (entity.country if entity is not None and entity.type == "organization" else None) or (
+            self._country_near(span)
+        )
+        return Named(start_char, start_char + len(text), text, entity, org, country, frozenset(words))
+
+    def _describing(self, span: SpacySpan) -> set[str]:
+        """Common nouns that describe a name: "Dutch freight firm X", "X, a maker of backup software"."""
+        words: set[str] = set()
+        root = span.root
+        for node in [root, root.head] if root.dep_ in {"compound", "appos"} else [root]:
+            for child in node.children:
+                if child.i in range(span.start, span.end):
+                    continue
+                if child.dep_ == "appos" or (
+                    child.dep_ in {"compound", "amod", "nmod"} and child.i < span.start
+                ):
+                    words |= {t.lower_ for t in child.subtree if t.pos_ in {"NOUN", "ADJ", "PROPN"}}
+            if node is not root and node.pos_ == "NOUN":
+                words.add(node.lower_)
+        return words
+
+    def _country_near(self, span: SpacySpan) -> str | None:
+        """A country word in the phrase around a name ("Canadian utility X", "X, a Greek lender")."""
+        root = span.root
+        scope = [root, *[c for c in root.children if c.dep_ in {"appos", "compound", "amod", "nmod", "poss"}]]
+        if root.dep_ in {"compound", "appos"}:
+            scope.append(root.head)
+            scope += [c for c in root.head.children if c.dep_ in {"amod", "compound", "nmod", "poss"}]
+        for node in scope:
+            for token in node.subtree if node is not root else [*root.lefts]:
+                if token.i in range(span.start, span.end):
+                    continue
+                code = country_code(token.text) if token.text[:1].isupper() else None
+                if code:
+                    return code
+        return None
+
+    def _sentence_names(self, sent: SpacySpan) -> list[tuple[int, Named]]:
+        """Organisations of the sentence in order, definite institution nouns resolved to the last one."""
+        out: list[tuple[int, Named]] = []
+        seen: set[tuple[int, int]] = set()
+        for token in sent:
+            named: Named | None = None
+            if token.pos_ == "PROPN" or self._entity_at(token.idx, token.idx + len(token)) is not None:
+                named = self._named(token)
+                if named is not None and not named.org:
+                    named = None
+            elif token.lemma_ in ORG_NOUNS and _definite(token):
+                named = self._antecedent(token, out)
+            if named is not None and (named.start, named.end) not in seen:
+                seen.add((named.start, named.end))
+                out.append((token.i, named))
+        return out
+
+    def _antecedent(self, token: Token, names: list[tuple[int, Named]] | None = None) -> Named | None:
+        """The organisation "it", "its" or "the company" stands for."""
+        if names is None:
+            names = self._sentence_names(token.sent)
+        before = [n for i, n in names if i < token.i and n.org]
+        if before:
+            return before[-1]
+        if self.victims:
+            return self.victims[-1]
+        return self.history[-1] if self.history else None
+
+    # ---- phrases -> names -------------------------------------------------------------------------------------
+    def _is_date(self, token: Token) -> bool:
+        if token.ent_type_ in {"DATE", "TIME"}:
+            return True
+        return any(s <= token.idx < e for s, e in self.dates)
+
+    def resolve(self, token: Token, depth: int = 0) -> VictimRef | None:
+        """The victim a phrase headed by ``token`` names."""
+        if depth > 3 or self._is_date(token) or token.pos_ not in {"NOUN", "PROPN", "PRON"}:
+            return None
+        if token.pos_ == "PRON":
+            if token.lower_ not in {"it", "them", "they"}:
+                return None
+            ante = self._antecedent(token)
+            return VictimRef(ante, by_reference=True) if ante is not None else VictimRef(None)
+        named = self._named(token)
+        if named is not None:
+            return VictimRef(named)
+        for child in token.children:
+            if child.dep_ == "poss":
+                if child.pos_ == "PRON":
+                    ante = self._antecedent(child)
+                    return VictimRef(ante, by_reference=True) if ante is not None else VictimRef(None)
+                owner = self._named(child)
+                if owner is None and child.lemma_ in ORG_NOUNS:
+                    return self.resolve(child, depth + 1)
+                if owner is not None and owner.country is not None and not owner.org and owner.entity is None:
+                    return VictimRef(self._state_asset(token, owner.country))
+                if owner is not None:
+                    return VictimRef(owner)
+        for child in token.children:
+            if child.dep_ == "compound" and child.i < token.i:
+                named = self._named(child)
+                if named is not None and (named.org or named.country is None):
+                    return VictimRef(named)
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in {"of", "at"}:
+                for pobj in child.children:
+                    if pobj.dep_ == "pobj":
+                        found = self.resolve(pobj, depth + 1)
+                        if found is not None and found.named is not None:
+                            return found
+            if child.dep_ == "appos":
+                found = self.resolve(child, depth + 1)
+                if found is not None and found.named is not None:
+                    return found
+        if token.lemma_ in ORG_NOUNS and _definite(token):
+            ante = self._antecedent(token)
+            if ante is None:
+                words = frozenset({token.lower_})
+                return VictimRef(
+                    Named(token.idx, token.idx + len(token), token.text, words=words, anonymous=True)
+                )
+            return VictimRef(ante, by_reference=True)
+        if _definite(token) and token.pos_ == "NOUN" and token.lemma_ not in _ATTACK_NOUNS:
+            return VictimRef(None)  # "the network": the victim already talked about
+        return None
+
+    def _org_name(self, token: Token) -> bool:
+        named = self._named(token)
+        return named is not None and named.org
+
+    def _state_asset(self, token: Token, code: str) -> Named:
+        doc = self.doc
+        first = token.left_edge.i
+        last = token.i
+        for child in token.rights:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                last = max(last, child.right_edge.i)
+        span = doc[first : last + 1]
+        words = frozenset(t.lower_ for t in span)
+        return Named(span.start_char, span.end_char, span.text, None, False, code, words, True)
+
+    # ---- sentences ---------------------------------------------------------------------------------------------
+    def read(self, sent: SpacySpan, events: Sequence[Event] = ()) -> list[VictimRef]:
+        """The victims of one sentence (event arguments, then the parse, then the speaker)."""
+        refs = self._from_events(sent, events) or self._from_parse(sent)
+        if not any(r.named is not None for r in refs):
+            speaker = self._speaker(sent)
+            if speaker is not None:
+                refs = [speaker, *refs]
+        names = self._sentence_names(sent)
+        self.history.extend(n for _, n in names)
+        self.victims.extend(r.named for r in refs if r.named is not None and not r.named.state_asset)
+        return refs
+
+    def _from_events(self, sent: SpacySpan, events: Sequence[Event]) -> list[VictimRef]:
+        out: list[VictimRef] = []
+        for event in events:
+            if not (sent.start_char <= event.trigger.start < sent.end_char):
+                continue
+            vulnerability = (
+                event.type.startswith("vulnerability") and event.type != "vulnerability-exploitation"
+            )
+            roles = _OWNER_ROLES if vulnerability else _VICTIM_ROLES
+            for arg in event.arguments:
+                if arg.role.lower().replace("-", "_") not in roles:
+                    continue
+                span = self.doc.char_span(arg.start, arg.end, alignment_mode="expand")
+                if span is None:
+                    continue
+                found = self.resolve(span.root)
+                if found is not None and found.named is not None:
+                    kind = "vulnerability" if vulnerability else "attack"
+                    out.append(VictimRef(found.named, kind, "event"))
+        return out
+
+    def _from_parse(self, sent: SpacySpan) -> list[VictimRef]:
+        out: list[VictimRef] = []
+        for token in sent:
+            head = token.head
+            kind = "attack"
+            slot = (
+                (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB")
+                or (token.dep_ == "nsubjpass" and head.lemma_ in _VICTIM_VERBS)
+                or (token.dep_ == "pobj" and head.lower_ in _NOUN_PREPS and _is_attack_noun(head.head))
+                or (
+                    token.dep_ == "pobj"
+                    and head.lower_ in _ENTRY_PREPS
+                    and head.head.pos_ in {"VERB", "AUX"}
+                    and (
+                        head.head.lemma_ in _VICTIM_VERBS | cues.words("break get inject plant")
+                        or _actor_subject(head.head)
+                    )
+                )
+                or (token.dep_ == "pobj" and head.lower_ in {"in"} and _actor_subject(head.head))
+                or (
+                    token.dep_ in {"compound", "poss", "nmod"}
+                    and _is_attack_noun(head)
+                    and self._org_name(token)
+                )
+                or (token.dep_ in {"dobj", "pobj"} and _in_attack_clause(token))
+                or (token.dep_ == "nsubj" and head.lemma_ in _SUFFER_VERBS and _has_attack_object(head))
+                or (token.dep_ == "nsubj" and head.lemma_ in {"expose", "leak"} and head.pos_ == "VERB")
+            )
+            if not slot and token.dep_ == "nsubj" and head.lemma_ in _PATCH_VERBS and _has_flaw_object(head):
+                slot, kind = True, "vulnerability"
+            if (
+                not slot
+                and token.dep_ == "pobj"
+                and head.lower_ in {"in", "of"}
+                and head.head.lemma_ in _FLAW_NOUNS
+            ):
+                slot, kind = True, "vulnerability"
+            if not slot:
+                continue
+            found = self.resolve(token)
+            if found is None:
+                continue
+            if found.named is not None and _is_attacker(token):
+                continue
+            out.append(VictimRef(found.named, kind, "parse", found.by_reference))
+        # a vendor that patches is the owner; drop the products it names in the same sentence
+        return out
+
+    def _speaker(self, sent: SpacySpan) -> VictimRef | None:
+        """The organisation that tells of an attack: "X said hackers ...", "..., the airline said"."""
+        if not _about_attack(sent):
+            return None
+        for token in sent:
+            if token.dep_ != "nsubj" or token.head.lemma_ not in _SPEAKER_VERBS:
+                continue
+            found = self.resolve(token)
+            if (
+                found is None
+                or found.named is None
+                or (found.named.country is not None and not found.named.org)
+            ):
+                continue
+            named = found.named
+            known = any(same_name(named, v) for v in self.victims)
+            if named.org and (known or not self.victims):
+                return VictimRef(named, "attack", "speaker")
+        return None
+
+    def fallback(self, sents: Sequence[SpacySpan]) -> tuple[SpacySpan, VictimRef] | None:
+        """For an article about an attack that names no victim: the first organisation that speaks of it."""
+        if not any(_about_attack(s) for s in sents):
+            return None
+        for sent in sents:
+            for token in sent:
+                if token.dep_ == "nsubj" and token.head.lemma_ in _SPEAKER_VERBS:
+                    found = self.resolve(token)
+                    if found is not None and found.named is not None and found.named.org:
+                        return sent, VictimRef(found.named, "attack", "speaker")
+        return None
+
+
+def same_name(a: Named, b: Named) -> bool:
+    if a.entity is not None and b.entity is not None and a.entity.id == b.entity.id:
+        return True
+    x, y = a.text.casefold(), b.text.casefold()
+    return x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} "
+
+
+def _definite(token: Token) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in _SYSTEM_DETS for c in token.children)
+
+
+def _is_attack_noun(token: Token) -> bool:
+    return token.pos_ in {"NOUN", "PROPN"} and (
+        token.lemma_ in _ATTACK_NOUNS or token.lower_ in _ATTACK_NOUNS
+    )
+
+
+def _actor_subject(verb: Token) -> bool:
+    return any(c.dep_ == "nsubj" and c.lemma_ in _ATTACKERS for c in verb.children)
+
+
+def _in_attack_clause(token: Token) -> bool:
+    """An object of a clause that modifies an attack noun: "the attack that halted production at X"."""
+    verb = token.head.head if token.dep_ == "pobj" else token.head
+    if token.dep_ == "pobj" and verb.pos_ not in {"VERB", "AUX"}:
+        return False
+    return verb.dep_ in {"relcl", "acl"} and _is_attack_noun(verb.head)
+
+
+def _has_attack_object(verb: Token) -> bool:
+    return any(c.dep_ == "dobj" and _is_attack_noun(c) for c in verb.children)
+
+
+def _has_flaw_object(verb: Token) -> bool:
+    return any(c.dep_ in {"dobj", "nsubjpass"} and c.lemma_ in _FLAW_NOUNS for c in verb.children)
+
+
+def _is_attacker(token: Token) -> bool:
+    """The subject of an attack verb is the attacker, not the victim."""
+    return token.dep_ == "nsubj" and token.head.lemma_ in cues.ATTACK_VERBS
+
+
+def _about_attack(sent: SpacySpan) -> bool:
+    """Whether a sentence tells of an attack: an attack noun, an attacker, or an attack verb."""
+    for token in sent:
+        if _is_attack_noun(token) or token.lemma_ in _ATTACKERS:
+            return True
+        if token.pos_ == "VERB" and token.lemma_ in _VICTIM_VERBS | cues.words("steal exfiltrate"):
+            return True
+    return False
