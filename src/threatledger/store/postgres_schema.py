@@ -230,4 +230,23 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        5,
+        "STIX objects imported verbatim",
+        """
+        CREATE TABLE stix_objects (
+            id ctext NOT NULL,
+            version ctext NOT NULL,
+            type ctext NOT NULL,
+            spec_version ctext,
+            data ctext NOT NULL,
+            source ctext NOT NULL,
+            doc_id ctext REFERENCES documents(id),
+            imported_at ctext NOT NULL,
+            PRIMARY KEY (id, version)
+        );
+        CREATE INDEX stix_objects_type ON stix_objects(type);
+        CREATE INDEX stix_objects_doc ON stix_objects(doc_id);
+        """,
+    ),
 )
