@@ -158,6 +158,7 @@ def create_app(
 ) -> Starlette:
     """The API and web UI over the ledger that ``store_factory`` opens (default: ``settings.db``)."""
     from threatledger.api.routes import api_routes
+    from threatledger.taxii import taxii_routes
     from threatledger.web.pages import make_templates, page_routes
 
     if store_factory is None:
@@ -177,6 +178,7 @@ def create_app(
     static = Path(__file__).resolve().parent.parent / "web" / "static"
     routes: list[BaseRoute] = [
         *api_routes(),
+        *taxii_routes(settings, store_factory, api_token=ctx.api_token, clock=clock),
         *page_routes(),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
     ]
