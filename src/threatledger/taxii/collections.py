@@ -84,19 +84,17 @@ def _shared(obj: dict[str, Any]) -> bool:
 
 
 COLLECTIONS: tuple[Collection, ...] = (
-    Collection(
-        "all", "threatledger: everything", "Every object of the ledger's STIX 2.1 export.", lambda o: True
-    ),
+    Collection("all", "All", "Every object of the ledger's STIX 2.1 export.", lambda o: True),
     Collection(
         "incidents",
-        "threatledger: incidents and claims",
+        "Incidents",
         "Incidents with their timeline, source reports, victims, actors, techniques, and attribution claims as "
         "opinions and notes. No indicators.",
         lambda o: _shared(o) or not _indicator_side(o),
     ),
     Collection(
         "indicators",
-        "threatledger: indicators",
+        "Indicators",
         "Indicators with STIX patterns, the observables they are based on, and what they indicate. Values on "
         "warning lists (benign) are not included.",
         lambda o: _shared(o) or _indicator_side(o),
