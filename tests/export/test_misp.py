@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,3 +120,24 @@ def test_deterministic_and_one_incident(ledger: Ledger) -> None:
     event = load(only["response"][0])
     assert {t.name for t in event.tags} >= {'misp-galaxy:threat-actor="LockBit"'}
     assert [int(o.opinion) for o in event.opinions] == [100]
+
+
+def test_feed(ledger: Ledger, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from threatledger.cli import cli
+
+    feed = tmp_path / "feed"
+    result = CliRunner().invoke(cli, ["--db", str(ledger.path), "export", "misp", "--feed", str(feed)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((feed / "manifest.json").read_text(encoding="utf-8"))
+    uuid = INCIDENT.split("--")[1]
+    assert set(manifest) == {uuid, PORT_INCIDENT.split("--")[1]}
+    assert manifest[uuid]["info"] == "NISC email system breach"
+    assert manifest[uuid]["Orgc"]["name"] == "threatledger"
+    event = MISPEvent()
+    event.load_file(str(feed / f"{uuid}.json"))
+    assert ("ip-dst", "198.51.100.23") in {(a.type, a.value) for a in event.attributes}
+    assert len(event.opinions) == 4
+    hashes = (feed / "hashes.csv").read_text(encoding="utf-8")
+    assert f",{uuid}" in hashes

@@ -72,12 +72,26 @@ def export_stix_command(
 @click.option(
     "-o", "--output", default="-", show_default=True, metavar="FILE", help="Where to write the events."
 )
+@click.option(
+    "--feed",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write a MISP feed folder (manifest.json, one file per event, hashes.csv) instead; needs [misp].",
+)
 @click.pass_obj
-def export_misp_command(app: App, incident_id: str | None, with_text: bool, output: str) -> None:
+def export_misp_command(
+    app: App, incident_id: str | None, with_text: bool, output: str, feed: Path | None
+) -> None:
     """MISP events, one per incident: attributes, galaxy tags, event reports and analyst opinions."""
     from threatledger.export.misp import export_misp
 
     events = export_misp(app.store, incident_id, with_text=with_text)
+    if feed is not None:
+        from threatledger.export.misp_feed import write_misp_feed
+
+        written = write_misp_feed(events, feed)
+        app.err.print(f"{len(written)} MISP events written to the feed in {feed}", markup=False)
+        return
     _write(output, _dump(events))
     if output != "-":
         app.err.print(f"{len(events['response'])} MISP events written to {output}", markup=False)

@@ -27,7 +27,7 @@ from threatledger.ids import NAMESPACE, canonical_json
 if TYPE_CHECKING:
     from threatledger.store import SQLiteStore
 
-__all__ = ["MISP_TYPES", "OPINION_SCORES", "export_misp", "misp_event"]
+__all__ = ["MISP_TYPES", "OPINION_SCORES", "ORG_UUID", "export_misp", "misp_event"]
 
 MISP_TYPES = {
     "ipv4": ("ip-dst", "Network activity"),
@@ -54,6 +54,7 @@ OPINION_SCORES = {
     "denied": 0,
 }
 _PAGE = 500
+ORG_UUID = str(uuid.uuid5(NAMESPACE, "misp-organisation:threatledger"))
 
 
 def _uuid(**identity: Any) -> str:
@@ -277,6 +278,7 @@ def misp_event(store: SQLiteStore, incident_id: str, *, with_text: bool = False)
         "distribution": "0",
         "published": False,
         "timestamp": _epoch(record.get("last_reported")),
+        "Orgc": {"name": "threatledger", "uuid": ORG_UUID},
         "Attribute": _attributes(event_uuid, reports, extractions),
         "Tag": _tags(list(extractions.values()), record["claims"]),
         "EventReport": [
