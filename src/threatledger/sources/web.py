@@ -10,10 +10,12 @@ proxy environment variables for the same reason: the guard must see the real pee
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 import logging
 import socket
+import threading
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -74,13 +76,54 @@ class Fetched:
 
 
 def make_client(settings: Settings) -> httpx.Client:
-    """An httpx client for :func:`fetch_url` and ``poll_feed``: redirects off (they are checked per hop here)."""
+    """An httpx client for :func:`fetch_url` and ``poll_feed``: redirects off (they are checked per hop here).
+
+    Connections are not kept alive: every request opens its own, so the :class:`_Deadline` of each fetch can
+    always cut it (a reused connection would escape it).
+    """
     return httpx.Client(
         headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
         timeout=httpx.Timeout(settings.timeout_s),
         follow_redirects=False,
         trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
+
+
+class _Deadline:
+    """Shuts a fetch's socket down when the whole exchange overruns its deadline.
+
+    httpx times out each read, not the response: a server that sends its status line and then a header byte
+    every second (slow loris) would hold a fetch open for hours. The socket is caught through httpx's ``trace``
+    extension when the connection is opened, and a timer shuts it down at the deadline, which ends the blocked
+    read with an error.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._timers: list[threading.Timer] = []
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            return
+        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._cut, (sock,))
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def _cut(self, sock: socket.socket) -> None:
+        self.expired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
 
 
 def _embedded(ip: IPAddress) -> list[IPAddress]:
@@ -213,6 +256,11 @@ def _read_body(response: httpx.Response, url: str, settings: Settings, deadline:
                 locator=url,
             )
         chunks.append(chunk)
+    if time.monotonic() > deadline:  # the deadline watchdog cut the connection: the body is truncated
+        raise SourceError(
+            f"download took longer than {settings.timeout_s * TOTAL_TIMEOUT_FACTOR:.1f}s; stopped",
+            locator=url,
+        )
     return b"".join(chunks)
 
 
@@ -231,14 +279,35 @@ def fetch(
     types (not in ``accept``; a missing Content-Type is let through for sniffing) and bodies over the size cap,
     and UnsafeURLError for private addresses.
     """
-    current = url
     deadline = time.monotonic() + settings.timeout_s * TOTAL_TIMEOUT_FACTOR
+    watchdog = _Deadline(deadline)
+    try:
+        return _fetch_hops(client, url, settings, headers, accept, trusted, deadline, watchdog)
+    finally:
+        watchdog.cancel()
+
+
+def _fetch_hops(
+    client: httpx.Client,
+    url: str,
+    settings: Settings,
+    headers: Mapping[str, str] | None,
+    accept: Collection[str],
+    trusted: Collection[str],
+    deadline: float,
+    watchdog: _Deadline,
+) -> Fetched:
+    current = url
     request_headers = {"User-Agent": settings.user_agent, **(headers or {})}
     for _hop in range(settings.max_redirects + 1):
         check_url(current, settings, trusted=trusted)
         try:
             with client.stream(
-                "GET", current, headers=request_headers, timeout=settings.timeout_s
+                "GET",
+                current,
+                headers=request_headers,
+                timeout=settings.timeout_s,
+                extensions={"trace": watchdog.trace},
             ) as response:
                 _check_peer(response, current, settings, trusted)
                 location = response.headers.get("location")
@@ -276,6 +345,12 @@ def fetch(
                 locator=url,
             ) from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if watchdog.expired:
+                raise SourceError(
+                    f"{current} took longer than {settings.timeout_s * TOTAL_TIMEOUT_FACTOR:.1f}s in all "
+                    "(a server sending its response a trickle at a time); stopped",
+                    locator=url,
+                ) from exc
             raise SourceError(f"could not fetch {current}: {type(exc).__name__}: {exc}", locator=url) from exc
     raise SourceError(
         f"more than {settings.max_redirects} redirects (last: {current}); raise Settings.max_redirects "
