@@ -11,6 +11,9 @@ its entity's mentions overlaps a gold argument span. Incidents of an attack type
 arguments of Attack events (Databreach, Phishing, Ransom); vulnerability incidents against the
 Vulnerable_System_Owner arguments of Vulnerability-related events, reported on a separate line.
 
+"organisation victims" scores the same attack victims against only the Victim arguments CASIE types Organization
+(the victims an incident should name; the full Victim set also holds "customers", "its network" and the like).
+
 Recall is per document: of the documents with at least one gold Victim, the share where some predicted victim is
 correct. ``names`` recall is over the distinct gold victim strings of each document (noisy: CASIE marks "users",
 "the company" and similar phrases as victims too).
@@ -40,6 +43,7 @@ VULNERABILITY_TYPES = {"vulnerability-discovery", "vulnerability-patch"}
 class Gold:
     victims: list[tuple[int, int, str]] = field(default_factory=list)
     owners: list[tuple[int, int, str]] = field(default_factory=list)
+    organisations: list[tuple[int, int, str]] = field(default_factory=list)  # Victims typed Organization
 
 
 @dataclass
@@ -74,6 +78,8 @@ def read_gold(data: dict[str, object]) -> Gold:
                 span = (int(arg["startOffset"]), int(arg["endOffset"]), str(arg["text"]))
                 if role == "Victim" and event.get("type") == "Attack":
                     gold.victims.append(span)
+                    if arg.get("type") == "Organization":
+                        gold.organisations.append(span)
                 elif role == "Vulnerable_System_Owner":
                     gold.owners.append(span)
     return gold
@@ -96,11 +102,12 @@ def correct(name: str, spans: list[tuple[int, int]], gold: list[tuple[int, int, 
     return hits
 
 
-def score(found: Extraction, gold: Gold, attack: Tally, vuln: Tally, doc_name: str) -> None:
+def score(found: Extraction, gold: Gold, attack: Tally, vuln: Tally, org: Tally, doc_name: str) -> None:
     mentions = {e.id: [(m.start, m.end) for m in e.mentions] for e in found.entities}
     seen: set[tuple[str, str]] = set()
     hits_attack: set[str] = set()
     hits_vuln: set[str] = set()
+    hits_org: set[str] = set()
     for incident in found.incidents:
         is_vuln = incident.type in VULNERABILITY_TYPES
         for victim in incident.victims:
@@ -111,14 +118,24 @@ def score(found: Extraction, gold: Gold, attack: Tally, vuln: Tally, doc_name: s
             tally, target, hits = (
                 (vuln, gold.owners, hits_vuln) if is_vuln else (attack, gold.victims, hits_attack)
             )
-            matched = correct(victim.name, mentions.get(victim.entity or "", []), target)
+            spans = mentions.get(victim.entity or "", [])
+            matched = correct(victim.name, spans, target)
+            if not is_vuln:
+                org_matched = correct(victim.name, spans, gold.organisations)
+                org.predicted += 1
+                org.correct += bool(org_matched)
+                hits_org |= org_matched
             tally.predicted += 1
             if matched:
                 tally.correct += 1
                 hits |= matched
             else:
                 tally.wrong.append(f"{doc_name}: {victim.name!r} ({incident.type})")
-    for tally, target, hits in ((attack, gold.victims, hits_attack), (vuln, gold.owners, hits_vuln)):
+    for tally, target, hits in (
+        (attack, gold.victims, hits_attack),
+        (vuln, gold.owners, hits_vuln),
+        (org, gold.organisations, hits_org),
+    ):
         names = {_fold(t) for _, _, t in target}
         if names:
             tally.docs_with_gold += 1
@@ -148,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         sha = text_sha256(text)
         documents.append(Document(id=make_id("document", sha256=sha), text=text, sha256=sha, published=date))
     extractors = Extractors(Settings.load(":memory:"))
-    attack, vuln = Tally(), Tally()
+    attack, vuln, org = Tally(), Tally(), Tally()
     for path, record, found in zip(paths, records, extractors.run_many(documents), strict=True):
-        score(found, read_gold(record), attack, vuln, path.stem)
+        score(found, read_gold(record), attack, vuln, org, path.stem)
     print(f"CASIE {args.split}: {len(paths)} documents; events model: {extractors.events is not None}")
     print(attack.line("attack victims"))
+    print(org.line("organisation victims"))
     print(vuln.line("vulnerability owners"))
     if args.show:
         print("\n".join(["wrong:", *attack.wrong, *vuln.wrong]))

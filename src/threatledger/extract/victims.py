@@ -89,6 +89,8 @@ _NAME_HEADS = cues.words(
     department authority institute foundation association services solutions security telecom communications
     partners industries international enterprises store stores foods retail"""
 )
+# Titles that end an organisation's name in "Hancock Health CEO Steve Long".
+_TITLES = cues.words("ceo cfo cto ciso coo president director chief chairman spokesman spokeswoman secretary")
 _EXCLUDED_TYPES = {"country", "threat-actor", "malware", "tool", "sector", "person", "location"}
 _NEVER_VICTIMS = {"country", "threat-actor", "malware", "tool"}
 _SYSTEM_DETS = cues.words("the this that")
@@ -180,7 +182,16 @@ class VictimFinder:
         lo, hi = token.sent.start, token.sent.end
 
         def capital(i: int) -> bool:
-            return lo <= i < hi and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper()
+            return (
+                lo <= i < hi
+                and doc[i].pos_ == "PROPN"
+                and doc[i].text[:1].isupper()
+                and doc[i].lower_ not in _TITLES
+                and doc[i].ent_type_ not in {"DATE", "TIME"}
+            )
+
+        if not capital(token.i):
+            return None
 
         first = last = token.i
         while True:  # "Port of Oslo", "Bank of America": capitalised words joined by "of"
@@ -229,6 +240,8 @@ class VictimFinder:
             or text.split()[-1].lower() in _NAME_HEADS
             or bool(describing & ORG_NOUNS)
         )
+        if entity is not None and entity.type == "person" and not org:
+            return None  # a person speaks for a victim far more often than being one
         if entity is not None and entity.type in _EXCLUDED_TYPES and not org:
             entity = None
         country = (entity.country if entity is not None and entity.type == "organization" else None) or (
