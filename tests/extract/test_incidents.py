@@ -157,3 +157,41 @@ def test_incident_json_and_deterministic_ids(nlp: Any, seed_article: Path) -> No
         },
     }
     assert data["victims"][0]["name"] == "NISC"
+
+
+@pytest.mark.parametrize(
+    ("text", "victim", "kind"),
+    [
+        (
+            "Granite Motors halted production after a cyberattack hit its manufacturing systems on Saturday.",
+            "Granite Motors",
+            None,
+        ),
+        (
+            "Attackers compromised the update server of Ionic Cloud, a maker of backup software, the company said.",
+            "Ionic Cloud",
+            None,
+        ),
+        (
+            "Credential stuffing attacks drained miles from 6,000 Juniper Air accounts last week, the airline said.",
+            "Juniper Air",
+            None,
+        ),
+        (
+            "Granite Motors patched a vulnerability in its connected car app after researchers reported the flaw.",
+            "Granite Motors",
+            "vulnerability-patch",
+        ),
+    ],
+)
+def test_victim_is_the_organisation(nlp: Any, text: str, victim: str, kind: str | None) -> None:
+    incidents, _ = run(nlp, text, ())
+    assert [v.name for i in incidents for v in i.victims] == [victim]
+    if kind is not None:
+        assert incidents[0].type == kind
+
+
+def test_generic_nouns_are_no_victims(nlp: Any) -> None:
+    text = "North Korea has denied involvement in past attacks on banks."
+    incidents, _ = run(nlp, text, ())
+    assert incidents == ()
