@@ -231,7 +231,7 @@ def _opinions(event_uuid: str, claims: list[dict[str, Any]]) -> list[dict[str, A
         evidence = (data.get("evidence") or {}).get("text", "")
         cites = (data.get("cites") or {}).get("text")
         source = claim.get("publisher") or claim.get("doc_title") or claim["doc_id"]
-        comment = f"{claim.get('claimant')} \u2192 {who}: {claim['stance']}. \u201c{evidence}\u201d"
+        comment = f"{claim.get('claimant')} \u2192 {who}: {claim['stance']}. \u201c{' '.join(evidence.split())}\u201d"
         if cites:
             comment += f" (citing {cites})"
         comment += f" \u2014 {source}"

@@ -118,7 +118,7 @@ def add_claim(
     extensions = {CLAIM_EXTENSION: {k: v for k, v in extension.items() if v is not None}}
     source = c.document.publisher or c.document.url or c.document.id
     citing = f" (citing {cites})" if cites else ""
-    explanation = f"{claimant} ({stance}){citing}: \u201c{evidence}\u201d \u2014 {source}"
+    explanation = f"{claimant} ({stance}){citing}: \u201c{' '.join(evidence.split())}\u201d \u2014 {source}"
     if c.document.published:
         explanation += f", {c.document.published}"
     if actor is not None and incident is not None and stance in OPINIONS:
