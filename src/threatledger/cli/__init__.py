@@ -33,9 +33,20 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from threatledger.cli import documents, extract, feeds, incidents, ingest, interop, knowledge, serve
+    from threatledger.cli import (
+        backfill,
+        db,
+        documents,
+        extract,
+        feeds,
+        incidents,
+        ingest,
+        interop,
+        knowledge,
+        serve,
+    )
 
-    for module in (documents, extract, feeds, incidents, ingest, interop, knowledge, serve):
+    for module in (backfill, db, documents, extract, feeds, incidents, ingest, interop, knowledge, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 
