@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threatledger.config import Settings
-from threatledger.errors import InputError, SourceError, ThreatledgerError
+from threatledger.errors import ExtractionError, InputError, SourceError, ThreatledgerError
 from threatledger.ids import make_id, text_sha256
 from threatledger.model import Document, Extraction, RawItem
 from threatledger.store.base import Resolution
@@ -112,6 +112,16 @@ class Extractors:
                 self._events = EventExtractor.load()
         return self._events
 
+    def check(self, document: Document) -> None:
+        """Raise ExtractionError for a document longer than the spaCy pipeline accepts (``nlp.max_length``)."""
+        limit = self.nlp.max_length
+        if len(document.text) > limit:
+            raise ExtractionError(
+                f"document text is {len(document.text)} characters, over the {limit} that entity extraction "
+                "accepts; split it into smaller documents",
+                locator=document.source,
+            )
+
     def run(self, document: Document) -> Extraction:
         return next(iter(self.run_many([document])))
 
@@ -201,6 +211,7 @@ def _store_item(
             document.title,
             f"a near-duplicate of {original}: recorded as a sighting, not as new reporting",
         )
+    extractors.check(document)
     extraction = extractors.run(document)
     result = store.save_document(document, extraction, now, plan(document, extraction, store, sig))
     if result.status == "duplicate":
@@ -436,6 +447,7 @@ def extract_paths(
                 from dataclasses import replace
 
                 document = replace(document, published=published)
+            extractors.check(document)
         except (ThreatledgerError, OSError) as exc:
             yield Outcome(str(path), "failed", message=str(exc))
             continue
