@@ -108,7 +108,7 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/openapi.json"))
+    return not request.url.path.startswith(("/api/", "/openapi.json", "/taxii2"))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
