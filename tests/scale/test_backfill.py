@@ -81,3 +81,21 @@ def test_backfill_matches_ingest_and_resumes(tmp_path: Path, client: distributed
     assert again.sent["extract"] == 0 and rerun.summary()["duplicate"] == COUNT
     plain.close()
     distributed_store.close()
+
+
+@pytest.mark.slow
+def test_backfill_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from threatledger.cli import cli
+
+    source = write_jsonl(tmp_path / "articles.jsonl", 12, seed=3)
+    db = str(tmp_path / "l.sqlite3")
+    args = ["--db", db, "backfill", str(source), "--workers", "1", "--batch", "4", "--json"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["summary"]["added"] >= 10 and out["summary"]["failed"] == 0
+    store = open_store(db)
+    assert store.count_documents() == out["summary"]["added"] + out["summary"]["near-duplicate"]
+    store.close()
