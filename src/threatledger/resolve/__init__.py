@@ -94,6 +94,19 @@ def _stored_candidate(record: dict[str, Any]) -> Candidate:
     )
 
 
+def _name_keys(name: str) -> set[str]:
+    """Lookup keys of a victim name: the folded name and its runs of words, so "Harbor Valley" finds
+    "Harbor Valley Water Authority" as a candidate (the matcher then decides)."""
+    words = victim_key(name).split()
+    keys = {" ".join(words)} if words else set()
+    for size in range(1, len(words)):
+        for i in range(len(words) - size + 1):
+            run = " ".join(words[i : i + size])
+            if len(run) >= 5:
+                keys.add(run)
+    return keys
+
+
 def plan(
     document: Document, extraction: Extraction, store: SQLiteStore, sig: Signature | None = None
 ) -> Resolution:
@@ -104,7 +117,7 @@ def plan(
     keys: dict[str, tuple[str, ...]] = {}
     for incident in extraction.incidents:
         new = _new_candidate(document, incident, extraction)
-        incident_keys = {victim_key(n) for n in (*new.victims, *new.acronyms)} - {""}
+        incident_keys = {k for n in (*new.victims, *new.acronyms) for k in _name_keys(n)}
         incident_keys |= {f"ioc:{v}" for v in new.indicators}
         keys[incident.id] = tuple(sorted(incident_keys))
         existing = [_stored_candidate(r) for r in store.incident_candidates(keys[incident.id])]
