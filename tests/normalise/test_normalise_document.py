@@ -157,3 +157,15 @@ def test_charset_from_meta_tag_and_language_attribute() -> None:
     doc = normalise(RawItem(locator="de.html", content=html.encode("latin-1")), FETCHED)
     assert "Behörde" in doc.text and "März" in doc.text
     assert doc.language == "de"
+
+
+def test_plain_text_dateline_gives_the_publication_date() -> None:
+    from threatledger.normalise.dates import dateline_date
+
+    assert (
+        dateline_date("Port hit\n\nBy Dana Ortiz, Coastal Ledger, published 2024-03-14\n\nText.")
+        == "2024-03-14"
+    )
+    assert dateline_date("# Title\n\n*Baltic Cyber Review, May 2, 2024*\n\nText.") == "2024-05-02"
+    assert dateline_date("Title\nThe attack began on 2024-01-05 and spread.") is None
+    assert dateline_date("Title\n" + "Body line.\n" * 10 + "Published 2024-01-05") is None

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from threatledger.errors import InputError
 from threatledger.ids import make_id, text_sha256
 from threatledger.model import Document, RawItem
-from threatledger.normalise.dates import iso_date
+from threatledger.normalise.dates import dateline_date, iso_date
 from threatledger.normalise.html import extract_html
 from threatledger.normalise.pdf import extract_pdf
 from threatledger.normalise.text import clean_text, declared_charset, decode_bytes, guess_language
@@ -172,7 +172,9 @@ def normalise(item: RawItem, fetched: str) -> Document:
         or (_text_title(content.text) if kind == "text" else None),
         publisher=_publisher(content.publisher, item),
         author=content.author or _clean_hint(item.author),
-        published=content.published or iso_date(item.published),
+        published=content.published
+        or iso_date(item.published)
+        or (dateline_date(content.text) if kind in {"text", "pdf"} else None),
         fetched=fetched,
         language=content.language or guess_language(content.text),
         source=item.locator,

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["iso_date", "pdf_date"]
+__all__ = ["dateline_date", "iso_date", "pdf_date"]
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +59,31 @@ def pdf_date(value: str | None) -> str | None:
         return _plausible(date(int(match[1]), int(match[2]), int(match[3])))
     except ValueError:
         return None
+
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATELINE = re.compile(
+    rf"\b(?:(\d{{4}}-\d{{2}}-\d{{2}})|((?:{_MONTHS})\.? \d{{1,2}}, \d{{4}})|(\d{{1,2}} (?:{_MONTHS})\.? \d{{4}}))\b"
+)
+_DATELINE_CUE = re.compile(r"(?i)(?:\b(?:published|posted|updated|dated?)\s*(?:on)?\s*:?|[|,•·—–-])\s*$")
+
+
+def dateline_date(text: str, head_lines: int = 4) -> str | None:
+    """The publication date of a plain-text article from its dateline, when one of its first short lines
+    consists of a byline or outlet and a full date ("By Dana Ortiz, Coastal Ledger, published 2024-03-14",
+    "*Baltic Cyber Review, 2024-05-02*"). Dates inside the article's sentences are not publication dates."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:head_lines]
+    for line in lines:
+        if len(line) > 120:
+            continue
+        match = _DATELINE.search(line)
+        if match is None:
+            continue
+        before = line[: match.start()]
+        if before and not _DATELINE_CUE.search(before):
+            continue
+        return iso_date(match.group(0))
+    return None
