@@ -19,11 +19,19 @@ if TYPE_CHECKING:
 __all__ = ["App", "echo_json", "print_report"]
 
 
+def _console(stderr: bool) -> Console:
+    """A console that soft-wraps; when output goes to a file or pipe, tables get room instead of 80 columns."""
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=200)
+    return console
+
+
 @dataclass
 class App:
     settings: Settings
-    console: Console = field(default_factory=lambda: Console(stderr=False, highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True))
+    console: Console = field(default_factory=lambda: _console(stderr=False))
+    err: Console = field(default_factory=lambda: _console(stderr=True))
     _store: SQLiteStore | None = None
     _extractors: Extractors | None = None
 
