@@ -307,6 +307,20 @@ def entity_detail(store: SQLiteStore, name: str, limit: int = 50) -> dict[str, A
         entities.append({**entity, "mentions": mentions})
         for incident in store.incidents({"actor": entity["canonical"]}, limit=limit):
             incident_ids.setdefault(incident["id"], incident)
-        for incident in store.incidents({"victim": entity["canonical"]}, limit=limit):
-            incident_ids.setdefault(incident["id"], incident)
-    return {"name": name, "entities": entities, "incidents": list(incident_ids.values())}
+        for victim_name in {entity["canonical"], *entity.get("names", [])}:
+            for incident in store.incidents({"victim": victim_name}, limit=limit):
+                incident_ids.setdefault(incident["id"], incident)
+    names = {name.casefold()} | {n.casefold() for e in found for n in [e["canonical"], *e.get("names", [])]}
+    claims = [
+        _claim_view(c)
+        for c in store.claims()
+        if names & {(c.get("actor_canonical") or "").casefold(), (c.get("actor") or "").casefold()}
+    ]
+    made_by = [_claim_view(c) for c in store.claims() if (c.get("claimant") or "").casefold() in names]
+    return {
+        "name": name,
+        "entities": entities,
+        "incidents": list(incident_ids.values()),
+        "claims_about": _grouped(claims),
+        "claims_made": _grouped(made_by),
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import click
@@ -66,20 +65,19 @@ def _kb_info(app: App, name: str) -> list[dict[str, Any]]:
 @click.pass_obj
 def entity(app: App, name: str, as_json: bool) -> None:
     """What is known about NAME: canonical entry, aliases, sources, country, related, and ledger mentions."""
+    from threatledger.api.queries import entity_detail
+
     known = _kb_info(app, name)
-    seen = app.store.entities(name=name)
-    for e in seen:
-        e["mentions"] = app.store.entity_mentions(e["id"], limit=20)
-    claims = [
-        c
-        for c in app.store.claims()
-        if name.casefold()
-        in {(c["actor_canonical"] or "").casefold(), c["actor"].casefold(), (c["claimant"] or "").casefold()}
-    ]
+    ledger = entity_detail(app.store, name, limit=20)
+    if ledger is None:
+        for entry in known:  # the ledger may know it under its canonical name only
+            ledger = entity_detail(app.store, entry["canonical"], limit=20)
+            if ledger is not None:
+                break
     if as_json:
-        echo_json({"knowledge": known, "ledger": seen, "claims": claims})
+        echo_json({"knowledge": known, "ledger": ledger})
         return
-    if not known and not seen:
+    if not known and ledger is None:
         raise click.ClickException(f"nothing known about {name!r}; try `threatledger search {name!r}`")
     c = app.console
     for k in known:
@@ -89,19 +87,31 @@ def entity(app: App, name: str, as_json: bool) -> None:
         c.print(f"  sources: {', '.join(k.get('sources', []))}   country: {k.get('country') or '?'}")
         for r in k["related"]:
             c.print(f"  {r['type']}: {r['canonical']} ({r['id']}; {r['reason']})", markup=False)
-    for e in seen:
+    if ledger is None:
+        c.print("not yet seen in the ledger")
+        return
+    for e in ledger["entities"]:
         c.print(
             f"[bold]in the ledger:[/] {e['canonical']} ({e['type']}), {e['documents']} document(s), "
             f"first seen {e['first_seen'] or '?'}, last seen {e['last_seen'] or '?'}"
         )
-        c.print(f"  names: {', '.join(e['names'])}")
-    by_stance: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for claim in claims:
-        by_stance[claim["stance"]].append(claim)
-    for stance, items in sorted(by_stance.items()):
-        c.print(f"[bold]{stance}[/]")
-        for claim in items:
-            c.print(f"  {claim['made_on'] or '?'}  {claim['claimant']}: {claim['data']['evidence']['text']}")
+        c.print(f"  names: {', '.join(e['names'])}", markup=False)
+    if ledger["incidents"]:
+        c.print("[bold]incidents (as victim or claimed attacker)[/]")
+        for i in ledger["incidents"]:
+            c.print(f"  {i['id']}  {i['title']}  ({i['reports']} report(s))", markup=False)
+    for heading, groups in (
+        ("claims about it", ledger["claims_about"]),
+        ("claims it made", ledger["claims_made"]),
+    ):
+        for stance, items in groups.items():
+            c.print(f"[bold]{heading}: {stance}[/]")
+            for claim in items:
+                c.print(
+                    f"  {claim['made_on'] or '?'}  {claim['claimant'] or 'the article'}: “{claim['evidence']}”"
+                    f"  ({claim['publisher'] or claim['doc_title'] or claim['doc_id']})",
+                    markup=False,
+                )
 
 
 @click.command()
