@@ -12,8 +12,6 @@ from starlette.testclient import TestClient
 
 from threatledger.api import create_app
 from threatledger.config import Settings
-from threatledger.ids import make_id
-from threatledger.model import Document, Extraction, Incident, Victim
 from threatledger.store import SQLiteStore
 from web.ledger_fixture import INCIDENT, PORT_INCIDENT, SCRIPT, Ledger
 
@@ -179,23 +177,10 @@ def test_watchlist_and_feed_writes(client: TestClient) -> None:
     assert client.post("/api/feeds", json={"url": "file:///etc/passwd"}, headers=AUTH).status_code == 400
 
 
-class FakeExtractors:
-    """Stands in for the extraction stage: every document reports one ransomware incident at ACME."""
-
-    def run(self, document: Document) -> Extraction:
-        incident = Incident(
-            id=make_id("incident-report", doc=document.id),
-            type="ransomware",
-            title="ACME ransomware",
-            victims=(Victim("ACME", country="DE", sector="manufacturing"),),
-        )
-        return Extraction(doc_id=document.id, incidents=(incident,))
-
-
 def test_ingest_text_with_a_stored_token_raises_alerts(tmp_path: Any) -> None:
     db = tmp_path / "ingest.sqlite3"
     settings = Settings(db=str(db), cache_dir=tmp_path / "cache")
-    app = create_app(settings, lambda: SQLiteStore(db), extractors_factory=FakeExtractors)  # type: ignore[arg-type]
+    app = create_app(settings, lambda: SQLiteStore(db))
     from threatledger.api.auth import create_token
     from threatledger.watch import create_watchlist
 
@@ -206,7 +191,8 @@ def test_ingest_text_with_a_stored_token_raises_alerts(tmp_path: Any) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     article = {
         "title": "ACME hit by ransomware",
-        "text": "ACME, a German manufacturer, was hit by ransomware.\n",
+        "text": "Acme Maschinenbau, a manufacturer based in Stuttgart, Germany, said on Friday that a ransomware "
+        "attack had encrypted its production systems. The company said it was working with the police.\n",
         "published": "2024-03-01",
     }
     with TestClient(app) as client:
