@@ -40,11 +40,14 @@ Progress = Callable[[str], None]
 
 def local_client(workers: int) -> Client:
     """A Dask cluster on this machine: one process per worker, one thread each (spaCy is not thread-parallel)."""
+    import dask.config
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
-    )
+    # the statistical profiler samples every worker thread 100 times a second: CPU the extractors can use
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
+        )
     return Client(cluster)  # type: ignore[no-untyped-call]
 
 
