@@ -1,0 +1,380 @@
+"""Cyber-event extraction in CASIE's schema: typed triggers with role-labelled arguments.
+
+Two small spaCy pipelines trained from scratch on CASIE (``training/events``) and shipped in
+``threatledger/models/events``:
+
+* ``triggers/``: a trigger tagger typed by event type plus a document-level type classifier;
+* ``arguments/``: an argument tagger typed by role (CASIE's 26 roles, lower-case with ``_``) that reads the
+  sentences around one trigger, the trigger marked with its type (:class:`TriggerWindow`).
+
+Decoding (settings in ``decoding.json``, chosen on a held-out tenth of the training data): triggers of a type the
+document classifier finds unlikely are dropped; a type it finds very likely but that no trigger carries gets one
+from a cue list of frequent training triggers; the argument tagger then runs once per trigger and roles the
+event type does not admit are dropped.
+
+A second layer of cue rules adds types outside CASIE (intrusion, ddos, malware-infection, supply-chain, destructive,
+fraud, vulnerability-exploitation) for sentences where no CASIE trigger fired; those events carry no arguments.
+
+Usage::
+
+    extractor = EventExtractor.load()      # None when the model files are not installed
+    events = extractor.extract(text, entities) if extractor else ()
+
+``python -m threatledger.extract.events DIR`` prints one JSON line per ``DIR/*.txt``: ``{"doc_id", "events"}``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threatledger.model import Argument, Entity, Event, Mention, to_json
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = [
+    "CASIE_TYPES",
+    "DEFAULT_MODEL_DIR",
+    "NAME",
+    "RULE_TYPES",
+    "VERSION",
+    "Decoding",
+    "EventExtractor",
+]
+
+NAME = "events"
+VERSION = "1.0.0"
+
+CASIE_TYPES = ("data-breach", "phishing", "ransomware", "vulnerability-discovery", "vulnerability-patch")
+RULE_TYPES = (
+    "intrusion",
+    "ddos",
+    "malware-infection",
+    "supply-chain",
+    "destructive",
+    "fraud",
+    "vulnerability-exploitation",
+)
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "events"
+
+log = logging.getLogger(__name__)
+
+# Cue rules for the extra types; matched case-insensitively on whole words. Order matters: first match wins.
+_RULE_CUES: tuple[tuple[str, str], ...] = (
+    (
+        "ddos",
+        r"d?dos(?:ed)? attacks?|distributed denial[- ]of[- ]service|denial[- ]of[- ]service attacks?|botnet floods?",
+    ),
+    ("supply-chain", r"supply[- ]chain (?:attacks?|compromises?)|compromised (?:software )?updates?"),
+    ("destructive", r"wipers?|wiped|destructive (?:attacks?|malware)|bricked"),
+    (
+        "vulnerability-exploitation",
+        r"actively exploited|exploited in the wild|exploiting (?:a |the )?(?:flaw|vulnerabilit(?:y|ies)|bug)",
+    ),
+    (
+        "fraud",
+        r"business email compromise|bec scams?|wire fraud|fraudulent (?:transfers?|transactions?)|scammed",
+    ),
+    (
+        "malware-infection",
+        r"infected with|malware infections?|trojani[sz]ed|dropped (?:a |the )?(?:malware|backdoor|payload)",
+    ),
+    (
+        "intrusion",
+        r"hacked|breached (?:the )?(?:network|systems?)|intrusions?|gained (?:unauthori[sz]ed )?access|cyber ?attacks?",
+    ),
+)
+_MODAL = re.compile(r"\b(?:could|may|might|would|can|if|potential(?:ly)?|possible|risk)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """Decoding settings; the shipped values come from ``decoding.json`` next to the model."""
+
+    keep_threshold: float = 0.3  # drop triggers whose type the document classifier scores below this
+    add_threshold: float = 0.8  # add a cue trigger for a type scored at least this but with no trigger
+    context: int = 1  # sentences each side of the trigger that the argument tagger reads (as in training)
+    role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
+    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type -> fallback trigger phrases
+    rule_types: bool = True  # add the non-CASIE rule types
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Decoding:
+        return cls(
+            keep_threshold=float(data.get("keep_threshold", 0.3)),
+            add_threshold=float(data.get("add_threshold", 0.8)),
+            context=int(data.get("context", 1)),
+            role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
+            cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
+            rule_types=bool(data.get("rule_types", True)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "keep_threshold": self.keep_threshold,
+            "add_threshold": self.add_threshold,
+            "context": self.context,
+            "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
+            "cues": {k: list(v) for k, v in sorted(self.cues.items())},
+            "rule_types": self.rule_types,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerWindow:
+    """The sentences around a trigger, with the trigger marked by its type; what the argument tagger reads.
+
+    Training (``training/events``) and extraction build windows with the same :meth:`around`.
+    """
+
+    text: str
+    offset: int  # where the window starts in the document
+    trigger_start: int  # trigger offsets in the document
+    trigger_end: int
+    open_len: int
+    close_len: int
+
+    @classmethod
+    def around(
+        cls,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        start: int,
+        end: int,
+        etype: str,
+        context: int = 1,
+    ) -> TriggerWindow:
+        """``sentences`` are (start, end) character ranges in order; ``context`` sentences are added each side."""
+        starts = [s for s, _ in sentences] or [0]
+        first = max(0, bisect.bisect_right(starts, start) - 1 - context)
+        last = min(len(sentences) - 1, max(0, bisect.bisect_right(starts, max(start, end - 1)) - 1) + context)
+        w_start = min(sentences[first][0], start) if sentences else 0
+        w_end = max(sentences[last][1], end) if sentences else len(text)
+        opening = f" [[ {etype.replace('-', '')} "
+        closing = " ]] "
+        marked = text[w_start:start] + opening + text[start:end] + closing + text[end:w_end]
+        return cls(marked, w_start, start, end, len(opening), len(closing))
+
+    def to_window(self, start: int, end: int) -> tuple[int, int]:
+        """A document span in window offsets (the span must lie inside the window, off the trigger edges)."""
+        return self._map(start), self._map(end)
+
+    def _map(self, pos: int) -> int:
+        if pos <= self.trigger_start:
+            return pos - self.offset
+        if pos <= self.trigger_end:
+            return pos - self.offset + self.open_len
+        return pos - self.offset + self.open_len + self.close_len
+
+    def to_document(self, start: int, end: int) -> tuple[int, int] | None:
+        """A window span in document offsets, or None when it touches the markers."""
+        a = self._unmap(start, is_end=False)
+        b = self._unmap(end, is_end=True)
+        if a is None or b is None or b <= a:
+            return None
+        return a, b
+
+    def _unmap(self, pos: int, is_end: bool) -> int | None:
+        before = self.trigger_start - self.offset
+        inside = before + self.open_len + (self.trigger_end - self.trigger_start)
+        if pos <= before:
+            return pos + self.offset
+        if before + self.open_len <= pos <= inside:
+            return pos + self.offset - self.open_len
+        if pos >= inside + self.close_len:
+            return pos + self.offset - self.open_len - self.close_len
+        # inside a marker: snap to the nearest document position
+        if pos < before + self.open_len:
+            return self.trigger_start if not is_end else None
+        return self.trigger_end if is_end else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    type: str
+    start: int
+    end: int
+    sent: int
+
+
+class EventExtractor:
+    """Loaded once per process (two spaCy pipelines, about 12 MB); ``extract`` is then pure."""
+
+    def __init__(self, triggers: Language, arguments: Language, decoding: Decoding) -> None:
+        self._triggers = triggers
+        self._arguments = arguments
+        self.decoding = decoding
+        self._cue_patterns = {
+            t: re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b", re.IGNORECASE)
+            for t, cues in decoding.cues.items()
+            if cues
+        }
+        self._rules = tuple((t, re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE)) for t, p in _RULE_CUES)
+
+    @classmethod
+    def load(cls, path: Path | None = None, decoding: Decoding | None = None) -> EventExtractor | None:
+        """The extractor from ``path`` (default: the packaged model), or None when the model is not installed."""
+        folder = DEFAULT_MODEL_DIR if path is None else path
+        needed = (folder / "triggers" / "config.cfg", folder / "arguments" / "config.cfg")
+        if not all(p.is_file() for p in needed):
+            log.info("event model not installed at %s", folder)
+            return None
+        import spacy
+
+        triggers = spacy.load(folder / "triggers")
+        triggers.add_pipe("sentencizer", first=True)
+        arguments = spacy.load(folder / "arguments")
+        for nlp in (triggers, arguments):
+            nlp.max_length = 10_000_000
+        if decoding is None:
+            settings = folder / "decoding.json"
+            data = json.loads(settings.read_text(encoding="utf-8")) if settings.is_file() else {}
+            decoding = Decoding.from_json(data)
+        return cls(triggers, arguments, decoding)
+
+    def with_decoding(self, decoding: Decoding) -> EventExtractor:
+        """The same models with other decoding settings (used to choose them on held-out data)."""
+        return EventExtractor(self._triggers, self._arguments, decoding)
+
+    def extract(self, text: str, entities: Sequence[Entity] = ()) -> tuple[Event, ...]:
+        return self.extract_many([text], [entities])[0]
+
+    def extract_many(
+        self, texts: Sequence[str], entities: Sequence[Sequence[Entity]] | None = None, batch_size: int = 16
+    ) -> list[tuple[Event, ...]]:
+        """Events of many texts at once (faster than one ``extract`` call each)."""
+        return self.decode(texts, list(self._triggers.pipe(texts, batch_size=batch_size)), entities)
+
+    def analyse(self, texts: Sequence[str]) -> list[Doc]:
+        """The trigger pipeline's documents (sentences, triggers, type scores), to decode several times."""
+        return list(self._triggers.pipe(texts, batch_size=16))
+
+    def decode(
+        self, texts: Sequence[str], tdocs: Sequence[Doc], entities: Sequence[Sequence[Entity]] | None = None
+    ) -> list[tuple[Event, ...]]:
+        """Events from analysed texts: triggers chosen, then arguments tagged in each trigger's window."""
+        d = self.decoding
+        per_doc: list[tuple[list[_Trigger], list[tuple[int, int]]]] = []
+        windows: list[TriggerWindow] = []
+        for text, tdoc in zip(texts, tdocs, strict=True):
+            sentences = [(s.start_char, s.end_char) for s in tdoc.sents] or [(0, len(text))]
+            triggers = self._choose_triggers(text, tdoc, sentences)
+            per_doc.append((triggers, sentences))
+            windows.extend(
+                TriggerWindow.around(text, sentences, t.start, t.end, t.type, d.context) for t in triggers
+            )
+        wdocs = iter(self._arguments.pipe((w.text for w in windows), batch_size=64))
+        witer = iter(windows)
+        out: list[tuple[Event, ...]] = []
+        for i, (text, (triggers, sentences)) in enumerate(zip(texts, per_doc, strict=True)):
+            ents = entities[i] if entities is not None and i < len(entities) else ()
+            events: list[Event] = []
+            for t in triggers:
+                window, wdoc = next(witer), next(wdocs)
+                events.append(
+                    Event(
+                        type=t.type,
+                        realis=_realis(text, sentences, t),
+                        trigger=Mention(t.start, t.end, text[t.start : t.end]),
+                        arguments=self._arguments_of(text, t, window, wdoc, ents),
+                    )
+                )
+            if d.rule_types:
+                events.extend(self._rule_events(text, sentences, {t.sent for t in triggers}))
+            out.append(tuple(sorted(events, key=lambda e: (e.trigger.start, e.trigger.end, e.type))))
+        return out
+
+    def _choose_triggers(self, text: str, tdoc: Doc, sentences: list[tuple[int, int]]) -> list[_Trigger]:
+        d = self.decoding
+        cats = tdoc.cats
+        triggers = [
+            _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
+            for e in tdoc.ents
+            if cats.get(e.label_, 1.0) >= d.keep_threshold
+        ]
+        present = {t.type for t in triggers}
+        for etype in CASIE_TYPES:
+            if etype in present or cats.get(etype, 0.0) < d.add_threshold or etype not in self._cue_patterns:
+                continue
+            m = self._cue_patterns[etype].search(text)
+            if m is not None:
+                triggers.append(_Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start())))
+        return sorted(triggers, key=lambda t: (t.start, t.end))
+
+    def _arguments_of(
+        self, text: str, t: _Trigger, window: TriggerWindow, wdoc: Doc, entities: Sequence[Entity]
+    ) -> tuple[Argument, ...]:
+        args: list[Argument] = []
+        for span in wdoc.ents:
+            role = span.label_
+            if t.type not in self.decoding.role_types.get(role, (t.type,)):
+                continue
+            where = window.to_document(span.start_char, span.end_char)
+            if where is None:
+                continue
+            start, end = where
+            args.append(Argument(role, start, end, text[start:end], _entity_at(entities, start, end)))
+        return tuple(args)
+
+    def _rule_events(self, text: str, sentences: list[tuple[int, int]], taken: set[int]) -> Iterable[Event]:
+        """Events of the extra types, at most one per sentence, in sentences without a CASIE trigger."""
+        for etype, pattern in self._rules:
+            for m in pattern.finditer(text):
+                sent = _sentence_of(sentences, m.start())
+                if sent in taken:
+                    continue
+                taken.add(sent)
+                realis = "other" if _MODAL.search(text[sentences[sent][0] : sentences[sent][1]]) else "actual"
+                yield Event(type=etype, realis=realis, trigger=Mention(m.start(), m.end(), m.group(0)))
+
+
+def _sentence_of(sentences: Sequence[tuple[int, int]], char: int) -> int:
+    return max(0, bisect.bisect_right([s for s, _ in sentences], char) - 1)
+
+
+def _realis(text: str, sentences: Sequence[tuple[int, int]], t: _Trigger) -> str:
+    start, end = sentences[t.sent]
+    return "other" if _MODAL.search(text[start:end]) else "actual"
+
+
+def _entity_at(entities: Sequence[Entity], start: int, end: int) -> str | None:
+    for entity in entities:
+        for m in entity.mentions:
+            if m.start < end and start < m.end:
+                return entity.id
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print one JSON line per ``DIR/*.txt``: ``{"doc_id": stem, "events": [...]}`` (for the CASIE scorer)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m threatledger.extract.events", description=main.__doc__)
+    parser.add_argument("dir", type=Path, help="folder of UTF-8 .txt files")
+    parser.add_argument("--model", type=Path, default=None, help="model folder (default: the packaged one)")
+    args = parser.parse_args(argv)
+    extractor = EventExtractor.load(args.model)
+    if extractor is None:
+        sys.stderr.write("events: model not installed\n")
+        return 1
+    paths = sorted(args.dir.glob("*.txt"))
+    for start in range(0, len(paths), 32):
+        chunk = paths[start : start + 32]
+        texts = [p.read_text(encoding="utf-8") for p in chunk]
+        for path, events in zip(chunk, extractor.extract_many(texts), strict=True):
+            record = {"doc_id": path.stem, "events": [to_json(e) for e in events]}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

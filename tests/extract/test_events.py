@@ -1,0 +1,109 @@
+"""Event extractor: loading, slim installs, well-formed events, and one sanity sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from threatledger.extract.events import (
+    CASIE_TYPES,
+    DEFAULT_MODEL_DIR,
+    NAME,
+    RULE_TYPES,
+    VERSION,
+    EventExtractor,
+    TriggerWindow,
+)
+from threatledger.model import Entity, Mention
+
+ROLES = {
+    "attacker", "attack_pattern", "capabilities", "compromised_data", "cve", "damage_amount", "discoverer",
+    "issues_addressed", "number_of_data", "number_of_victim", "patch", "patch_number", "payment_method", "place",
+    "price", "purpose", "releaser", "supported_platform", "time", "tool", "trusted_entity", "victim",
+    "vulnerability", "vulnerable_system", "vulnerable_system_owner", "vulnerable_system_version",
+}  # fmt: skip
+
+TEXT = (
+    "Hackers stole the personal data of 2 million customers from Acme Corp. "
+    "The company said the attackers used a phishing email that pretended to come from its bank. "
+    "Microsoft released a patch on Tuesday for CVE-2023-1234, a flaw in Windows 10 discovered by Google researchers."
+)
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EventExtractor:
+    loaded = EventExtractor.load()
+    if loaded is None:
+        pytest.skip(f"event model not installed at {DEFAULT_MODEL_DIR}")
+    return loaded
+
+
+def test_name_and_version() -> None:
+    assert NAME == "events"
+    assert VERSION.count(".") == 2
+
+
+def test_slim_install_returns_none(tmp_path: Path) -> None:
+    assert EventExtractor.load(tmp_path) is None
+    assert EventExtractor.load(tmp_path / "missing") is None
+
+
+def test_model_loads_and_events_are_well_formed(extractor: EventExtractor) -> None:
+    events = extractor.extract(TEXT)
+    assert events
+    for event in events:
+        assert event.type in CASIE_TYPES + RULE_TYPES
+        assert event.realis in {"actual", "generic", "other"}
+        t = event.trigger
+        assert 0 <= t.start < t.end <= len(TEXT)
+        assert TEXT[t.start : t.end] == t.text
+        if event.type in RULE_TYPES:
+            assert event.arguments == ()
+        for arg in event.arguments:
+            assert arg.role in ROLES
+            assert 0 <= arg.start < arg.end <= len(TEXT)
+            assert TEXT[arg.start : arg.end] == arg.text
+
+
+def test_data_breach_sentence(extractor: EventExtractor) -> None:
+    events = extractor.extract("Hackers stole the personal data of 2 million customers from Acme Corp.")
+    breaches = [e for e in events if e.type == "data-breach"]
+    assert breaches, events
+    assert any(e.trigger.text.lower() in {"stole", "stole the personal data"} for e in breaches)
+
+
+def test_entity_ids_link_overlapping_arguments(extractor: EventExtractor) -> None:
+    text = "Hackers stole the personal data of 2 million customers from Acme Corp."
+    start = text.index("Acme Corp")
+    acme = Entity(
+        id="organization:acme", type="organization", name="Acme Corp", canonical="Acme Corp",
+        mentions=(Mention(start, start + 9, "Acme Corp"),),
+    )  # fmt: skip
+    events = extractor.extract(text, [acme])
+    linked = [a for e in events for a in e.arguments if a.start < start + 9 and start < a.end]
+    assert all(a.entity == "organization:acme" for a in linked)
+    unlinked = [a for e in events for a in e.arguments if not (a.start < start + 9 and start < a.end)]
+    assert all(a.entity is None for a in unlinked)
+
+
+def test_empty_and_batched_texts(extractor: EventExtractor) -> None:
+    assert extractor.extract("") == ()
+    batch = extractor.extract_many([TEXT, "", "Nothing happened today."])
+    assert len(batch) == 3
+    assert batch[0] == extractor.extract(TEXT)
+
+
+def test_trigger_window_round_trip() -> None:
+    text = "One. Hackers stole the data of Acme. Three here. Four."
+    sentences = [(0, 4), (5, 36), (37, 48), (49, 54)]
+    start = text.index("stole")
+    window = TriggerWindow.around(text, sentences, start, start + 5, "data-breach", context=1)
+    assert "[[ databreach stole ]]" in window.text
+    assert window.text.startswith("One") and "Four" not in window.text
+    acme = text.index("Acme")
+    ws, we = window.to_window(acme, acme + 4)
+    assert window.text[ws:we] == "Acme"
+    assert window.to_document(ws, we) == (acme, acme + 4)
+    marker = window.text.index("[[")
+    assert window.to_document(marker, marker + 2) is None

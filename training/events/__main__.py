@@ -1,0 +1,81 @@
+"""Train the event extractor: ``python -m training.events --data ../shared/data/casie --out <model dir>``.
+
+Steps: convert CASIE train (minus a held-out tenth) to spaCy corpora, train the trigger pipeline (trigger NER typed
+by event type + document-type classifier) and the argument pipeline (argument NER typed by role, reading the
+sentences around one trigger marked with its type) with fixed seeds
+and one thread each, then copy the best checkpoints (chosen on the held-out tenth) into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import spacy
+from training.events.corpus import conditioned_docs, read_split, split_tune, trigger_docs, write_docbin
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("training.events")
+
+
+def prepare(data: Path, work: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    fit, tune = split_tune(read_split(data / "train"))
+    for name, maker in (("triggers", trigger_docs), ("arguments", conditioned_docs)):
+        n_fit = write_docbin(maker(nlp, fit), work / f"{name}-fit.spacy")
+        n_tune = write_docbin(maker(nlp, tune), work / f"{name}-tune.spacy")
+        log.info("%s: %d fit docs, %d tune docs", name, n_fit, n_tune)
+
+
+def train(name: str, work: Path, seed: int, max_steps: int | None) -> Path:
+    out = work / f"{name}-model"
+    cmd = [
+        sys.executable, "-m", "spacy", "train", str(HERE / f"{name}.cfg"),
+        "--output", str(out),
+        "--paths.train", str(work / f"{name}-fit.spacy"),
+        "--paths.dev", str(work / f"{name}-tune.spacy"),
+        "--system.seed", str(seed),
+    ]  # fmt: skip
+    if max_steps:
+        cmd += ["--training.max_steps", str(max_steps)]
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    log.info("running %s", " ".join(cmd))
+    subprocess.run(cmd, check=True, env=env)
+    return out / "model-best"
+
+
+def install(best: Path, dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(best, dest)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="CASIE folder with train/annotation")
+    ap.add_argument("--out", type=Path, required=True, help="model folder to write (triggers/, arguments/)")
+    ap.add_argument("--work", type=Path, default=Path("build/events"), help="scratch folder")
+    ap.add_argument("--only", choices=["triggers", "arguments"], action="append", help="train only these")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--max-steps", type=int, default=0, help="override the configs' step budget")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    prepare(args.data, args.work)
+    for name in args.only or ["triggers", "arguments"]:
+        best = train(name, args.work, args.seed, args.max_steps or None)
+        install(best, args.out / name)
+        meta = json.loads((best / "meta.json").read_text())
+        log.info(
+            "%s: held-out scores %s", name, json.dumps(meta.get("performance", {}), sort_keys=True)[:400]
+        )
+
+
+if __name__ == "__main__":
+    main()
