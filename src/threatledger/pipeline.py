@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import httpx
     from spacy.language import Language
 
+    from threatledger.extract.attack_model import TechniqueModel
     from threatledger.knowledge import KnowledgeBase
     from threatledger.store import SQLiteStore
 
@@ -85,6 +86,8 @@ class Extractors:
         self._nlp: Language | None = None
         self._events: Any = None
         self._events_loaded = False
+        self._attack_model: TechniqueModel | None = None
+        self._attack_model_loaded = False
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -112,6 +115,16 @@ class Extractors:
                 self._events = EventExtractor.load()
         return self._events
 
+    @property
+    def attack_model(self) -> TechniqueModel | None:
+        """The ATT&CK sentence model, or None when its files are not installed (explicit ids and names only)."""
+        if not self._attack_model_loaded:
+            self._attack_model_loaded = True
+            from threatledger.extract.attack_model import TechniqueModel
+
+            self._attack_model = TechniqueModel.load()
+        return self._attack_model
+
     def check(self, document: Document) -> None:
         """Raise ExtractionError for a document longer than the spaCy pipeline accepts (``nlp.max_length``)."""
         limit = self.nlp.max_length
@@ -128,11 +141,13 @@ class Extractors:
     def run_many(self, documents: Iterable[Document], n_process: int = 1) -> Iterator[Extraction]:
         """Extract from many documents, parsing them in batches (and processes) with spaCy."""
         from threatledger.extract import attack, dates, entities, incidents, indicators
+        from threatledger.extract import attack_model as attack_model_version
 
         docs = list(documents) if not isinstance(documents, list) else documents
         kb = self.kb
         benign = kb.benign if hasattr(kb, "benign") else None
         events = self.events
+        attack_model = self.attack_model
         parsed = self.nlp.pipe((d.text for d in docs), batch_size=16, n_process=n_process)
         for document, sdoc in zip(docs, parsed, strict=True):
             published = _date(document.published)
@@ -145,12 +160,14 @@ class Extractors:
             else:
                 found_events = ()
                 notes.append("events: model not installed, event extraction is off")
+            if attack_model is not None:
+                versions[attack_model_version.NAME] = attack_model_version.VERSION
             partial = Extraction(
                 doc_id=document.id,
                 entities=found_entities,
                 indicators=indicators.extract_indicators(document.text, benign),
                 dates=dates.extract_dates(document.text, published),
-                techniques=attack.extract_techniques(document.text, kb),
+                techniques=attack.extract_techniques(document.text, kb, attack_model),
                 events=found_events,
                 notes=tuple(notes),
                 versions=versions,

@@ -6,6 +6,10 @@ Attachment", "process injection"); one-word names ("PowerShell", "Rundll32") mat
 the word is not common English (wordfreq Zipf < 3). Reconnaissance and resource-development sub-techniques,
 named after an asset ("IP Addresses", "Domains"), match only as ATT&CK writes them. Enterprise techniques win over mobile ones of
 the same name.
+
+Given a :class:`~threatledger.extract.attack_model.TechniqueModel`, techniques described in prose are added too:
+each sentence the model scores above its threshold yields the technique with the sentence as its span, unless the
+sentence already names that technique explicitly.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING
 from threatledger.model import Technique
 
 if TYPE_CHECKING:
+    from threatledger.extract.attack_model import TechniqueModel
     from threatledger.knowledge.base import KnowledgeBase
     from threatledger.knowledge.entry import TechniqueEntry
 
@@ -30,7 +35,10 @@ _MIN_ONE_WORD = 4
 _PRE_COMPROMISE = frozenset({"reconnaissance", "resource-development"})
 
 
-def extract_techniques(text: str, kb: KnowledgeBase) -> tuple[Technique, ...]:
+def extract_techniques(
+    text: str, kb: KnowledgeBase, model: TechniqueModel | None = None
+) -> tuple[Technique, ...]:
+    """Explicit ids and names, and (with ``model``) techniques of the sentences it recognises."""
     found: dict[tuple[str, int, int], Technique] = {}
     for m in _ID.finditer(text):
         tech = kb.current_technique(m.group())
@@ -50,6 +58,17 @@ def extract_techniques(text: str, kb: KnowledgeBase) -> tuple[Technique, ...]:
                 tech.id, tech.name, m.start(), m.end(), m.group()
             )
             taken.append((m.start(), m.end()))
+    if model is not None:
+        explicit = list(found.values())
+        for hit in model.predict(text):
+            tech = kb.current_technique(hit.id)
+            if tech is None or tech.deprecated:
+                continue
+            if any(t.id == tech.id and hit.start <= t.start and t.end <= hit.end for t in explicit):
+                continue
+            found[(tech.id, hit.start, hit.end)] = Technique(
+                tech.id, tech.name, hit.start, hit.end, text[hit.start : hit.end]
+            )
     return tuple(sorted(found.values(), key=lambda t: (t.start, t.id)))
 
 
