@@ -56,3 +56,27 @@ def test_search_hits_match_the_one_query_form(tmp_path: Path) -> None:
             expected = _one_query(store, query, limit, offset)
             assert [(h.doc_id, h.snippet, round(h.rank, 9)) for h in hits] == expected, query
     store.close()
+
+
+def test_incident_filters_use_the_migration_6_indexes(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "ledger.sqlite3")
+    assert store.schema_version() >= 6
+
+    def plan(sql: str, *args: object) -> str:
+        return " ".join(str(row[3]) for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+
+    newest = plan(
+        "SELECT id FROM incidents i WHERE i.merged_into IS NULL ORDER BY i.last_reported DESC LIMIT 100"
+    )
+    assert "incidents_last" in newest and "TEMP B-TREE" not in newest
+    assert "incidents_country_upper" in plan(
+        "SELECT id FROM incidents i WHERE upper(i.country) = upper(?)", "jp"
+    )
+    actor = plan(
+        "SELECT incident_id FROM claims WHERE lower(actor_canonical) = lower(?) OR lower(actor) = lower(?)",
+        "a",
+        "a",
+    )
+    assert "claims_actor_canonical_lower" in actor and "claims_actor_lower" in actor
+    assert store.incidents({"country": "JP", "actor": "LockBit", "since": "2024-01-01"}) == []
+    store.close()

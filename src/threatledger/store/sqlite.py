@@ -459,14 +459,19 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             where.append("lower(i.victim) = lower(?)")
             args.append(filters["victim"])
         where.append("i.merged_into IS NULL")
-        sql = (
-            "SELECT i.id, i.type, i.title, i.victim, i.country, i.sector, i.first_reported, i.last_reported,"
-            " (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports,"
-            " (SELECT count(*) FROM claims c WHERE c.incident_id = i.id) AS claims FROM incidents i"
+        # The page is chosen first and the counts made for its rows only: in one flat query SQLite counts the
+        # reports and claims of every matching incident before sorting.
+        page = (
+            "SELECT i.id, i.type, i.title, i.victim, i.country, i.sector, i.first_reported, i.last_reported"
+            " FROM incidents i WHERE "
+            + " AND ".join(where)
+            + " ORDER BY i.last_reported DESC, i.id LIMIT ? OFFSET ?"
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY i.last_reported DESC, i.id LIMIT ? OFFSET ?"
+        sql = (
+            "SELECT p.*, (SELECT count(*) FROM incident_reports r WHERE r.incident_id = p.id) AS reports,"
+            " (SELECT count(*) FROM claims c WHERE c.incident_id = p.id) AS claims"
+            f" FROM ({page}) AS p ORDER BY p.last_reported DESC, p.id"
+        )
         args += [limit, offset]
         return [dict(r) for r in self.conn.execute(sql, args)]
 
