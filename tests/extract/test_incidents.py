@@ -24,12 +24,19 @@ def date(text: str, phrase: str, value: str, granularity: str, kind: str = "date
     return TimeExpression(phrase, start, start + len(phrase), value, granularity, kind)
 
 
-def run(nlp: Any, text: str, dates: tuple[TimeExpression, ...], published: str | None = None) -> Any:
+def run(
+    nlp: Any,
+    text: str,
+    dates: tuple[TimeExpression, ...],
+    published: str | None = None,
+    title: str | None = None,
+) -> Any:
     document = Document(
         id=make_id("document", sha256=text_sha256(text)),
         text=text,
         sha256=text_sha256(text),
         published=published,
+        title=title,
     )
     return extract_incidents(document, nlp(text), Extraction(doc_id=document.id, dates=dates))
 
@@ -195,3 +202,76 @@ def test_generic_nouns_are_no_victims(nlp: Any) -> None:
     text = "North Korea has denied involvement in past attacks on banks."
     incidents, _ = run(nlp, text, ())
     assert incidents == ()
+
+
+def victim_names(incidents: tuple[Incident, ...]) -> list[str]:
+    return [v.name for i in incidents for v in i.victims]
+
+
+def test_dateline_outlet_is_no_victim(nlp: Any) -> None:
+    # the parser links the headline's verb to the outlet on the next line; that link is no statement
+    text = (
+        "Hackers hit Vale County courts\n\n"
+        "Riverbend Tribune, published 2024-02-10\n\n"
+        "Vale County said on Friday that hackers had encrypted files on court computers.\n"
+    )
+    incidents, _ = run(nlp, text, (date(text, "2024-02-10", "2024-02-10", "day"),), published="2024-02-10")
+    assert victim_names(incidents) == ["Vale County"]
+
+
+def test_byline_outlet_never_becomes_a_victim(nlp: Any) -> None:
+    text = (
+        "Ransomware shuts county courts\n\n"
+        "By Mara Quinn, Harlow News Network\n\n"
+        "Court hearings in Vale were postponed on Friday. "
+        "Harlow News Network reported that hackers had encrypted files on court computers."
+    )
+    incidents, _ = run(nlp, text, ())
+    assert "Harlow News Network" not in victim_names(incidents)
+
+
+def test_source_cited_with_according_to_is_no_victim(nlp: Any) -> None:
+    text = (
+        "Hackers stole customer records from a payment processor last month, according to Tidewater Media. "
+        "Tidewater Media said hackers had stolen the records through a phishing email."
+    )
+    incidents, _ = run(nlp, text, ())
+    assert "Tidewater Media" not in victim_names(incidents)
+
+
+def test_headline_description_joins_the_body_incident(nlp: Any) -> None:
+    title = "Ransomware attack on Norway's cyber agency: what we know"
+    text = (
+        f"{title}\n\n"
+        "Attackers breached Norway's Digital Resilience Office (DRO) in January, officials said on Monday.\n"
+    )
+    incidents, _ = run(nlp, text, (), title=title)
+    (incident,) = incidents
+    assert victim_names(incidents) == ["Digital Resilience Office"]
+    assert incident.type == "ransomware"  # the headline's words count for the incident it describes
+
+
+def test_headline_names_the_incident_when_the_body_does_not(nlp: Any) -> None:
+    title = "Ransomware crew breached Norway's cyber agency"
+    text = (
+        f"{title}\n\nThe agency said on Monday that files on its email servers were encrypted in January.\n"
+    )
+    incidents, _ = run(nlp, text, (), title=title)
+    assert victim_names(incidents) == ["Norway's cyber agency"]
+
+
+def test_product_exploited_is_a_system_not_a_victim(nlp: Any) -> None:
+    text = (
+        "Attackers exploited CVE-2024-1111 in a Pellucid Gateway appliance to break into the network of "
+        "Marlow Freight, the company said."
+    )
+    incidents, _ = run(nlp, text, ())
+    assert victim_names(incidents) == ["Marlow Freight"]
+
+
+def test_flawed_product_is_named_in_full(nlp: Any) -> None:
+    text = "A critical flaw in the Quillon VPN server, tracked as CVE-2024-2222, lets attackers run commands."
+    incidents, _ = run(nlp, text, ())
+    (incident,) = incidents
+    assert victim_names(incidents) == ["Quillon VPN server"]
+    assert incident.type == "vulnerability-discovery"

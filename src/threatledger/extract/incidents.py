@@ -6,6 +6,12 @@ Sentences that describe an attack on a victim open or continue an incident; a vi
 word or an acronym with an earlier victim continues that incident, any other victim opens a new one, and sentences
 that only refer back ("the breach", "the attack", or a victim's name) continue the incident last mentioned. Claims
 from :mod:`threatledger.extract.claims` take the incident of their sentence.
+
+Page furniture weighs less than reporting. The lines above the first body sentence (headline, captions, byline,
+dateline) are read last: a byline or dateline ("By Dana Ortiz, Coastal Ledger, published 2024-03-14") names the
+outlet and author, which are never victims, and no incident; a headline names an incident only when the body names
+no victim. Otherwise the headline joins the body incident that covers it (the same name, or a description such as
+"Japan's cyber agency" for a body victim of the same country and sector) or is dropped.
 """
 
 from __future__ import annotations
@@ -53,6 +59,13 @@ _TYPES = (
     ("data-breach", cues.words("leak leaked data-breach stole stolen exposed exfiltrated skimming skimmer")),
 )
 _PATCH_WORDS = cues.words("patch patched patches fix fixed update updated")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_BYLINE = re.compile(r"^\W*by\s+[A-Z]", re.IGNORECASE)
+_LINE_PARTS = re.compile(r"\s*(?:[,|•·—–]|\s-\s)\s*")
+_LINE_CUES = re.compile(
+    r"(?i)^(?:by|published|posted|updated|dated|on)\b\s*:?\s*|\s+(?:published|posted|updated|on)$"
+)
+_MAX_LINE_WORDS = 16
 
 
 @dataclass(slots=True)
@@ -269,6 +282,92 @@ def _finish(draft: _Draft, document: Document, found: Extraction, claims: list[C
     )
 
 
+@dataclass(slots=True)
+class _Furniture:
+    """The head lines of a document: headline (and captions) and bylines or datelines, by sentence index."""
+
+    headlines: set[int] = field(default_factory=set)
+    bylines: set[int] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)  # outlets and authors the bylines and datelines name
+
+
+def _is_line(sent: SpacySpan) -> bool:
+    """A sentence that is a whole line without a sentence's closing punctuation ("Patch now: flaw exploited")."""
+    ends_line = "\n" in sent[-1].text_with_ws or sent[-1].is_space or sent.end == len(sent.doc)
+    starts_line = sent.start == 0 or "\n" in sent.doc[sent.start - 1].text_with_ws
+    return ends_line and starts_line and not _SENTENCE_END.search(sent.text.strip())
+
+
+def _line_names(text: str, dates: list[TimeExpression], offset: int) -> list[str]:
+    """The outlet and author of a byline or dateline: "By Dana Ortiz, Coastal Ledger, published 2024-03-14"."""
+    for expression in sorted(dates, key=lambda d: -d.start):
+        start, end = expression.start - offset, expression.end - offset
+        if 0 <= start < end <= len(text):
+            text = text[:start] + "," + text[end:]
+    names = []
+    for part in _LINE_PARTS.split(text.strip(" \n*_#")):
+        part = _LINE_CUES.sub("", part.strip(" *_#")).strip(" *_#:")
+        if part[:1].isupper() and not any(ch.isdigit() for ch in part) and len(part.split()) <= 6:
+            names.append(part)
+    return names
+
+
+def _furniture(document: Document, sents: list[SpacySpan], dates: list[TimeExpression]) -> _Furniture:
+    """Head lines: the lines before the first body sentence, and any line that repeats the document's title."""
+    title = " ".join((document.title or "").casefold().replace("’", "'").split())
+    out = _Furniture()
+    for i, sent in enumerate(sents):
+        text = " ".join(sent.text.strip(" \n*_#").casefold().replace("’", "'").split())
+        if not (_is_line(sent) or (title and text == title)) or len(sent.text.split()) > _MAX_LINE_WORDS * 2:
+            break
+        dated = any(sent.start_char <= d.start < sent.end_char and d.kind == "date" for d in dates)
+        if (
+            (dated or _BYLINE.match(sent.text))
+            and len(sent.text.split()) <= _MAX_LINE_WORDS
+            and text != title
+        ):
+            out.bylines.add(i)
+            out.names.extend(_line_names(sent.text, dates, sent.start_char))
+        else:
+            out.headlines.add(i)
+    for name in (document.author, document.publisher):
+        if name and (" " in name.strip() or "." not in name):  # an outlet's domain is no name
+            out.names.append(name)
+    return out
+
+
+def _covering(reader: _Reader, refs: list[VictimRef]) -> _Draft | None:
+    """The body incident a headline's victim belongs to: the same name, or a description that fits it."""
+    for ref in refs:
+        named = ref.named
+        if named is None:
+            continue
+        draft = reader._named_match(named)
+        if draft is not None:
+            return draft
+        if named.org and not named.state_asset:
+            continue  # a name the body does not use is no description of a body victim
+        words = set(named.words) | _content(named.text)
+        for draft in reader.drafts:
+            if draft.country is not None and named.country is not None and draft.country != named.country:
+                continue
+            own = draft.words_about | _content(draft.victim.text) | draft.keys
+            stems = {w[:5] for w in own if len(w) >= 5}
+            if sector_of(words) is not None and sector_of(words) == sector_of(own):
+                return draft
+            if any(w[:5] in stems for w in _content(named.text) if len(w) >= 5):
+                return draft
+    return None
+
+
+def _add_sentence(draft: _Draft, sent: SpacySpan, dates: list[TimeExpression]) -> None:
+    draft.words |= {t.lower_ for t in sent}
+    draft.lemmas |= {t.lemma_ for t in sent}
+    _place_dates(draft, sent, dates)
+    draft.data.extend(timeline.compromised_data(sent))
+    draft.statements.extend(timeline.scope_statements(sent))
+
+
 def extract_incidents(
     document: Document, sdoc: Doc, found: Extraction, kb: object | None = None
 ) -> tuple[tuple[Incident, ...], tuple[Claim, ...]]:
@@ -276,24 +375,42 @@ def extract_incidents(
     claims = extract_claims(document.id, sdoc, found.entities, kb)
     reader = _Reader()
     dates = sorted(found.dates, key=lambda d: d.start)
-    finder = VictimFinder(sdoc, found.entities, dates)
-    sentence_draft: dict[int, _Draft] = {}
     sents = list(sentences(sdoc))
+    furniture = _furniture(document, sents, dates)
+    finder = VictimFinder(sdoc, found.entities, dates, sources=furniture.names)
+    sentence_draft: dict[int, _Draft] = {}
     refs = [finder.read(sent, found.events) for sent in sents]
-    if not any(r.named is not None for found_refs in refs for r in found_refs):
+    for i in furniture.bylines:
+        refs[i] = []
+    body_named = any(
+        r.named is not None
+        for i, found_refs in enumerate(refs)
+        if i not in furniture.headlines
+        for r in found_refs
+    )
+    headlines: list[tuple[SpacySpan, list[VictimRef]]] = []
+    if body_named:
+        for i in sorted(furniture.headlines):
+            headlines.append((sents[i], refs[i]))
+            refs[i] = []
+    elif not any(r.named is not None for found_refs in refs for r in found_refs):
         fallback = finder.fallback(sents)
         if fallback is not None:
             refs[sents.index(fallback[0])] = [fallback[1]]
-    for sent, sent_refs in zip(sents, refs, strict=True):
+    for i, (sent, sent_refs) in enumerate(zip(sents, refs, strict=True)):
+        if i in furniture.headlines and body_named:
+            continue
         draft = reader.read(sent, sent_refs)
         if draft is None:
             continue
         sentence_draft[sent.start_char] = draft
-        draft.words |= {t.lower_ for t in sent}
-        draft.lemmas |= {t.lemma_ for t in sent}
-        _place_dates(draft, sent, dates)
-        draft.data.extend(timeline.compromised_data(sent))
-        draft.statements.extend(timeline.scope_statements(sent))
+        _add_sentence(draft, sent, dates)
+    for sent, sent_refs in headlines:
+        draft = _covering(reader, sent_refs)
+        if draft is not None:
+            draft.sentences.insert(0, sent)
+            sentence_draft[sent.start_char] = draft
+            _add_sentence(draft, sent, dates)
     for event in found.events:
         for draft in reader.drafts:
             if any(s.start_char <= event.trigger.start < s.end_char for s in draft.sentences):

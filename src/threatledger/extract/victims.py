@@ -14,16 +14,26 @@ Evidence, strongest first:
                attack noun object, and vendors patching a flaw (``kind="vulnerability"``)
     speaker    the organisation that says, discloses or notifies in a sentence about an attack ("X said hackers ...")
 
+A relation counts only when both of its words lie in the sentence read: the parser joins a headline to the byline
+under it ("... breached Japan's agency // Pacific Security Journal, published ...") and such a link says nothing.
+Names the caller gives as ``sources`` (the outlet and author of a byline or dateline) are never victims, and a name
+cited as a source ("according to X") is not taken as a victim from what it says (speaker and fallback evidence).
+
 A phrase found in one of those places becomes a name: a proper-noun run or an organisation entity it contains, its
 possessor ("its network" -> the organisation the sentence or the previous one talks about), the complement of "of"
 or "at" ("the update server of Ionic Cloud"), or, for a definite institution noun ("the company", "the utility"),
 the most recent organisation. Dates, systems without an owner and generic nouns ("banks") are never victims. A
 state's own asset ("Japan's defense networks") stays a phrase with the state's ISO code.
+
+A product is a system, not a victim: the place a flaw was exploited in ("exploited CVE-2023-46805 in an Ivanti
+Connect Secure appliance") is no victim slot, and a name that only classifies a product ("an Ivanti appliance") is
+no owner. The owner of a flaw ("a vulnerability in the Orbital FTP server") is the product named in full when no
+vendor or possessor is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,6 +83,15 @@ _FLAW_NOUNS = cues.words(
     "vulnerability vulnerabilities flaw flaws bug bugs weakness hole zero-day cve patch update"
 )
 _FIND_VERBS = cues.words("find discover report disclose uncover identify spot")
+# Verbs whose "in" complement is the flawed system used, not the organisation attacked ("exploited a bug in X").
+_EXPLOIT_VERBS = cues.words("exploit abuse leverage use weaponize weaponise chain")
+# Nouns for products: a name that modifies them classifies the product ("an Ivanti Connect Secure appliance").
+_PRODUCT_NOUNS = cues.words(
+    """appliance appliances server servers software app apps application applications device devices router routers
+    firewall firewalls gateway gateways plugin plugins plug-in extension extensions library libraries product products
+    client clients browser browsers firmware driver drivers component components module modules suite framework vpn
+    controller controllers platform"""
+)
 # Common nouns that designate an organisation ("the company said"; "a freight company").
 ORG_NOUNS = cues.words(
     """company firm business corporation utility bank lender insurer retailer automaker carmaker manufacturer
@@ -151,12 +170,20 @@ class VictimRef:
 class VictimFinder:
     """Reads the sentences of one document in order and names the victims of each."""
 
-    def __init__(self, sdoc: Doc, entities: Sequence[Entity], dates: Sequence[TimeExpression]) -> None:
+    def __init__(
+        self,
+        sdoc: Doc,
+        entities: Sequence[Entity],
+        dates: Sequence[TimeExpression],
+        sources: Iterable[str] = (),
+    ) -> None:
         self.doc = sdoc
         self.entities = list(entities)
         self.dates = [(d.start, d.end) for d in dates]
         self.history: list[Named] = []  # organisations of earlier sentences, in document order
         self.victims: list[Named] = []  # victims named so far
+        self.sources = {_fold(s) for s in sources if s.strip()}  # outlets and authors: never victims
+        self.cited: set[str] = set()  # names cited as sources ("according to X")
 
     # ---- names -----------------------------------------------------------------------------------------------
     def _entity_at(self, start: int, end: int) -> Entity | None:
@@ -226,6 +253,8 @@ class VictimFinder:
         for suffix in ("’s", "'s"):
             text = text.removesuffix(suffix)
         start_char = span.start_char
+        if self._is_source(text):
+            return None
         entity = self._entity_at(start_char, start_char + len(text))
         if entity is not None and entity.type in _NEVER_VICTIMS and entity.type != "country":
             return None
@@ -249,8 +278,33 @@ class VictimFinder:
         )
         return Named(start_char, start_char + len(text), text, entity, org, country, frozenset(words))
 
+    def _is_source(self, text: str) -> bool:
+        """Whether a name is the outlet or author of the document (or a longer name that contains one)."""
+        folded = _fold(text)
+        return any(folded == s or f" {s} " in f" {folded} " for s in self.sources)
+
+    def _product(self, token: Token) -> Named | None:
+        """A product named in full: "the Orbital FTP server" -> "Orbital FTP server" (no vendor or possessor)."""
+        if token.pos_ != "NOUN" or token.lemma_ not in _PRODUCT_NOUNS:
+            return None
+        if any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children):
+            return None
+        names = [
+            c
+            for c in token.children
+            if c.dep_ in {"compound", "amod", "nmod"} and c.i < token.i and c.text[:1].isupper()
+        ]
+        if not names:
+            return None
+        span = self.doc[min(c.left_edge.i for c in names) : token.i + 1]
+        if self._is_source(span.text):
+            return None
+        words = frozenset(t.lower_ for t in span)
+        return Named(span.start_char, span.end_char, span.text, None, False, self._country_near(span), words)
+
     def _describing(self, span: SpacySpan) -> set[str]:
-        """Common nouns that describe a name: "Dutch freight firm X", "X, a maker of backup software"."""
+        """Common nouns that describe a name: "Dutch freight firm X", "X, a maker of backup software", and the
+        words of the name an acronym stands for ("Digital Resilience Office (DRO)")."""
         words: set[str] = set()
         root = span.root
         for node in [root, root.head] if root.dep_ in {"compound", "appos"} else [root]:
@@ -261,7 +315,7 @@ class VictimFinder:
                     child.dep_ in {"compound", "amod", "nmod"} and child.i < span.start
                 ):
                     words |= {t.lower_ for t in child.subtree if t.pos_ in {"NOUN", "ADJ", "PROPN"}}
-            if node is not root and node.pos_ == "NOUN":
+            if node is not root and (node.pos_ == "NOUN" or (root.dep_ == "appos" and node.pos_ == "PROPN")):
                 words.add(node.lower_)
         return words
 
@@ -340,7 +394,7 @@ class VictimFinder:
                 if owner is not None:
                     return VictimRef(owner)
         for child in token.children:
-            if child.dep_ == "compound" and child.i < token.i:
+            if child.dep_ == "compound" and child.i < token.i and not _classifies_product(token):
                 named = self._named(child)
                 if named is not None and (named.org or named.country is None):
                     return VictimRef(named)
@@ -385,6 +439,7 @@ class VictimFinder:
     # ---- sentences ---------------------------------------------------------------------------------------------
     def read(self, sent: SpacySpan, events: Sequence[Event] = ()) -> list[VictimRef]:
         """The victims of one sentence (event arguments, then the parse, then the speaker)."""
+        self.cited |= self._cited(sent)
         refs = self._from_events(sent, events) or self._from_parse(sent)
         if not any(r.named is not None for r in refs):
             speaker = self._speaker(sent)
@@ -416,10 +471,31 @@ class VictimFinder:
                     out.append(VictimRef(found.named, kind, "event"))
         return out
 
+    def _cited(self, sent: SpacySpan) -> set[str]:
+        """Names the sentence cites as its source: "according to the Financial Times" -> "financial times"."""
+        out: set[str] = set()
+        for token in sent:
+            if (
+                token.dep_ == "pobj"
+                and token.head.lower_ == "to"
+                and token.head.head.lower_ == cues.ACCORDING
+            ):
+                words = [t for t in self.doc[token.left_edge.i : token.i + 1] if t.dep_ != "det"]
+                if any(t.text[:1].isupper() for t in words):  # a named source, not "the company"
+                    out.add(_fold(" ".join(t.text for t in words)))
+        return out
+
+    def _is_cited(self, named: Named) -> bool:
+        folded = f" {_fold(named.text)} "
+        return any(f" {c} " in folded or folded in f" {c} " for c in self.cited)
+
     def _from_parse(self, sent: SpacySpan) -> list[VictimRef]:
         out: list[VictimRef] = []
         for token in sent:
             head = token.head
+            governor = head.head if token.dep_ == "pobj" else head
+            if not (_within(head, sent) and _within(governor, sent)):
+                continue  # a link the parser made across a line break (headline to byline)
             kind = "attack"
             slot = (
                 (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB")
@@ -434,7 +510,12 @@ class VictimFinder:
                         or _actor_subject(head.head)
                     )
                 )
-                or (token.dep_ == "pobj" and head.lower_ in {"in"} and _actor_subject(head.head))
+                or (
+                    token.dep_ == "pobj"
+                    and head.lower_ in {"in"}
+                    and _actor_subject(head.head)
+                    and head.head.lemma_ not in _EXPLOIT_VERBS
+                )
                 or (
                     token.dep_ in {"compound", "poss", "nmod"}
                     and _is_attack_noun(head)
@@ -455,6 +536,10 @@ class VictimFinder:
                 slot, kind = True, "vulnerability"
             if not slot:
                 continue
+            product = self._product(token) if kind == "vulnerability" else None
+            if product is not None:
+                out.append(VictimRef(product, kind, "parse"))
+                continue
             found = self.resolve(token)
             if found is None:
                 continue
@@ -469,13 +554,18 @@ class VictimFinder:
         if not _about_attack(sent):
             return None
         for token in sent:
-            if token.dep_ != "nsubj" or token.head.lemma_ not in _SPEAKER_VERBS:
+            if (
+                token.dep_ != "nsubj"
+                or token.head.lemma_ not in _SPEAKER_VERBS
+                or not _within(token.head, sent)
+            ):
                 continue
             found = self.resolve(token)
             if (
                 found is None
                 or found.named is None
                 or (found.named.country is not None and not found.named.org)
+                or self._is_cited(found.named)
             ):
                 continue
             named = found.named
@@ -490,9 +580,18 @@ class VictimFinder:
             return None
         for sent in sents:
             for token in sent:
-                if token.dep_ == "nsubj" and token.head.lemma_ in _SPEAKER_VERBS:
+                if (
+                    token.dep_ == "nsubj"
+                    and token.head.lemma_ in _SPEAKER_VERBS
+                    and _within(token.head, sent)
+                ):
                     found = self.resolve(token)
-                    if found is not None and found.named is not None and found.named.org:
+                    if (
+                        found is not None
+                        and found.named is not None
+                        and found.named.org
+                        and not self._is_cited(found.named)
+                    ):
                         return sent, VictimRef(found.named, "attack", "speaker")
         return None
 
@@ -502,6 +601,21 @@ def same_name(a: Named, b: Named) -> bool:
         return True
     x, y = a.text.casefold(), b.text.casefold()
     return x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} "
+
+
+def _within(token: Token, sent: SpacySpan) -> bool:
+    return sent.start <= token.i < sent.end
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def _classifies_product(token: Token) -> bool:
+    """ "an Ivanti appliance": an indefinite product noun, whose name modifier says which product, not whose."""
+    return token.lemma_ in _PRODUCT_NOUNS and any(
+        c.dep_ == "det" and c.lower_ in {"a", "an"} for c in token.children
+    )
 
 
 def _definite(token: Token) -> bool:
