@@ -135,7 +135,7 @@ def write_docbin(docs: Iterable[Doc], path: Path) -> int:
     return n
 
 
-def conditioned_docs(nlp: Language, docs: list[GoldDoc], context: int = 1) -> Iterator[Doc]:
+def conditioned_docs(nlp: Language, docs: list[GoldDoc], context: int = 0) -> Iterator[Doc]:
     """One window per gold event: the trigger marked by its type, the event's own arguments as entities.
 
     ``nlp`` must set sentence boundaries (a blank pipeline with a sentencizer).

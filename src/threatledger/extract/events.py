@@ -26,10 +26,12 @@ Usage::
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import logging
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ __all__ = [
     "RULE_TYPES",
     "VERSION",
     "Decoding",
+    "DocTypes",
     "EventExtractor",
 ]
 
@@ -101,8 +104,9 @@ class Decoding:
     """Decoding settings; the shipped values come from ``decoding.json`` next to the model."""
 
     keep_threshold: float = 0.3  # drop triggers whose type the document classifier scores below this
+    keep_count: int = 2  # ... unless the document has at least this many triggers of that type
     add_threshold: float = 0.8  # add a cue trigger for a type scored at least this but with no trigger
-    context: int = 1  # sentences each side of the trigger that the argument tagger reads (as in training)
+    context: int = 0  # sentences each side of the trigger that the argument tagger reads (as in training)
     role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type -> fallback trigger phrases
     rule_types: bool = True  # add the non-CASIE rule types
@@ -111,8 +115,9 @@ class Decoding:
     def from_json(cls, data: dict[str, Any]) -> Decoding:
         return cls(
             keep_threshold=float(data.get("keep_threshold", 0.3)),
+            keep_count=int(data.get("keep_count", 2)),
             add_threshold=float(data.get("add_threshold", 0.8)),
-            context=int(data.get("context", 1)),
+            context=int(data.get("context", 0)),
             role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
             cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
             rule_types=bool(data.get("rule_types", True)),
@@ -121,12 +126,53 @@ class Decoding:
     def to_json(self) -> dict[str, Any]:
         return {
             "keep_threshold": self.keep_threshold,
+            "keep_count": self.keep_count,
             "add_threshold": self.add_threshold,
             "context": self.context,
             "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
             "cues": {k: list(v) for k, v in sorted(self.cues.items())},
             "rule_types": self.rule_types,
         }
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def ngrams(text: str) -> list[str]:
+    """The word unigrams and bigrams the document-type classifier reads."""
+    words = _WORD.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+@dataclass(frozen=True, slots=True)
+class DocTypes:
+    """Per-type logistic regressions over binary word n-grams: how likely a document reports each CASIE type."""
+
+    vocab: tuple[str, ...]
+    weights: Any  # numpy array (n-grams x types)
+    bias: Any  # numpy array (types,)
+
+    @classmethod
+    def load(cls, path: Path) -> DocTypes:
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as data:
+            return cls(tuple(str(v) for v in data["vocab"]), data["weights"], data["bias"])
+
+    def save(self, path: Path) -> None:
+        import numpy as np
+
+        np.savez_compressed(
+            path, vocab=np.array(self.vocab), weights=self.weights.astype(np.float16), bias=self.bias
+        )
+
+    def scores(self, text: str, index: dict[str, int]) -> dict[str, float]:
+        import numpy as np
+
+        rows = sorted({index[g] for g in ngrams(text) if g in index})
+        logits = self.weights[rows].astype(np.float32).sum(axis=0) + self.bias
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        return {t: float(p) for t, p in zip(CASIE_TYPES, probs, strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,10 +255,14 @@ class _Trigger:
 class EventExtractor:
     """Loaded once per process (two spaCy pipelines, about 12 MB); ``extract`` is then pure."""
 
-    def __init__(self, triggers: Language, arguments: Language, decoding: Decoding) -> None:
+    def __init__(
+        self, triggers: Language, arguments: Language, decoding: Decoding, doctypes: DocTypes | None = None
+    ) -> None:
         self._triggers = triggers
         self._arguments = arguments
         self.decoding = decoding
+        self._doctypes = doctypes
+        self._doctype_index = {g: i for i, g in enumerate(doctypes.vocab)} if doctypes else {}
         self._cue_patterns = {
             t: re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b", re.IGNORECASE)
             for t, cues in decoding.cues.items()
@@ -230,7 +280,9 @@ class EventExtractor:
             return None
         import spacy
 
-        triggers = spacy.load(folder / "triggers")
+        # the document types come from doctypes.npz when present (the tagger's own classifier otherwise)
+        has_doctypes = (folder / "doctypes.npz").is_file()
+        triggers = spacy.load(folder / "triggers", exclude=["textcat_multilabel"] if has_doctypes else [])
         triggers.add_pipe("sentencizer", first=True)
         arguments = spacy.load(folder / "arguments")
         for nlp in (triggers, arguments):
@@ -239,11 +291,12 @@ class EventExtractor:
             settings = folder / "decoding.json"
             data = json.loads(settings.read_text(encoding="utf-8")) if settings.is_file() else {}
             decoding = Decoding.from_json(data)
-        return cls(triggers, arguments, decoding)
+        doctypes = DocTypes.load(folder / "doctypes.npz") if has_doctypes else None
+        return cls(triggers, arguments, decoding, doctypes)
 
     def with_decoding(self, decoding: Decoding) -> EventExtractor:
         """The same models with other decoding settings (used to choose them on held-out data)."""
-        return EventExtractor(self._triggers, self._arguments, decoding)
+        return EventExtractor(self._triggers, self._arguments, decoding, self._doctypes)
 
     def extract(self, text: str, entities: Sequence[Entity] = ()) -> tuple[Event, ...]:
         return self.extract_many([text], [entities])[0]
@@ -295,11 +348,12 @@ class EventExtractor:
 
     def _choose_triggers(self, text: str, tdoc: Doc, sentences: list[tuple[int, int]]) -> list[_Trigger]:
         d = self.decoding
-        cats = tdoc.cats
+        cats = self._doctypes.scores(text, self._doctype_index) if self._doctypes else tdoc.cats
+        counts = Counter(e.label_ for e in tdoc.ents)
         triggers = [
             _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
             for e in tdoc.ents
-            if cats.get(e.label_, 1.0) >= d.keep_threshold
+            if cats.get(e.label_, 1.0) >= d.keep_threshold or counts[e.label_] >= d.keep_count
         ]
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
