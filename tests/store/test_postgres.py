@@ -70,7 +70,8 @@ def test_nulls_sort_as_in_sqlite() -> None:
 # -- parity with SQLite on a real corpus ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def extractors(tmp_path_factory: pytest.TempPathFactory) -> Extractors:
-    return Extractors(Settings.load(str(tmp_path_factory.mktemp("x") / "unused.sqlite3")))
+    # events off: the parity is about storage, and it keeps these tests independent of the event model
+    return Extractors(Settings.load(str(tmp_path_factory.mktemp("x") / "unused.sqlite3")), with_events=False)
 
 
 def ingest_corpus(location: str, extractors: Extractors) -> SQLiteStore:

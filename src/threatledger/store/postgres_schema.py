@@ -249,4 +249,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX stix_objects_doc ON stix_objects(doc_id);
         """,
     ),
+    (
+        6,
+        "indexes for the incident filters and their newest-first order",
+        """
+        CREATE INDEX incidents_last ON incidents(last_reported);
+        CREATE INDEX incidents_country_upper ON incidents(upper(country));
+        CREATE INDEX claims_actor_canonical_lower ON claims(lower(actor_canonical));
+        CREATE INDEX claims_actor_lower ON claims(lower(actor));
+        """,
+    ),
 )
