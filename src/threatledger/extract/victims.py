@@ -85,6 +85,7 @@ _FLAW_NOUNS = cues.words(
 _FIND_VERBS = cues.words("find discover report disclose uncover identify spot")
 # Verbs whose "in" complement is the flawed system used, not the organisation attacked ("exploited a bug in X").
 _EXPLOIT_VERBS = cues.words("exploit abuse leverage use weaponize weaponise chain")
+_VENDOR_HEADS = cues.words("product products software")
 # Nouns for products: a name that modifies them classifies the product ("an Ivanti Connect Secure appliance").
 _PRODUCT_NOUNS = cues.words(
     """appliance appliances server servers software app apps application applications device devices router routers
@@ -285,8 +286,8 @@ class VictimFinder:
 
     def _product(self, token: Token) -> Named | None:
         """A product named in full: "the Orbital FTP server" -> "Orbital FTP server" (no vendor or possessor)."""
-        if token.pos_ != "NOUN" or token.lemma_ not in _PRODUCT_NOUNS:
-            return None
+        if token.pos_ != "NOUN" or token.lemma_ not in _PRODUCT_NOUNS or token.lemma_ in _VENDOR_HEADS:
+            return None  # "a flaw in a Microsoft product": the name is the vendor's
         if any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children):
             return None
         names = [
