@@ -156,7 +156,9 @@ class Extractors:
             versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
             if events is not None:
                 found_events = events.extract(document.text, found_entities)
-                versions["events"] = events.VERSION
+                from threatledger.extract import events as event_module
+
+                versions["events"] = event_module.VERSION  # the module's version: the extractor has none
             else:
                 found_events = ()
                 notes.append("events: model not installed, event extraction is off")

@@ -212,3 +212,18 @@ def test_allow_private_is_what_lets_internal_links_through(tmp_path: Path, site:
     opened = dataclasses.replace(guarded, allow_private=True)
     item = fetch_url(client, "http://169.254.169.254/latest/meta-data/", opened)
     assert item.content == b"internal secrets"
+
+
+@pytest.mark.timeout(300)
+def test_extraction_runs_and_records_the_extractor_versions(extractors: Extractors) -> None:
+    # Every ingest failed with "'EventExtractor' object has no attribute 'VERSION'" when the event model is
+    # installed; the version now comes from the events module.
+    from threatledger.ids import make_id, text_sha256
+    from threatledger.model import Document
+
+    text = article("Harbor Valley Water", 7)
+    document = Document(id=make_id("document", sha256=text_sha256(text)), text=text, sha256=text_sha256(text))
+    extraction = extractors.run(document)
+    assert {"indicators", "dates", "entities"} <= set(extraction.versions)
+    if extractors.events is not None:
+        assert extraction.versions["events"]
