@@ -59,9 +59,14 @@ def train(name: str, work: Path, seed: int, config: str | None = None, extra: tu
 
 
 def install(best: Path, dest: Path) -> None:
+    """Copy a checkpoint into the model folder, without the tagger's own document classifier (doctypes.npz
+    replaces it; it shares no weights with the trigger tagger)."""
+    nlp = spacy.load(best)
+    if "textcat_multilabel" in nlp.pipe_names:
+        nlp.remove_pipe("textcat_multilabel")
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(best, dest)
+    nlp.to_disk(dest)
 
 
 def main() -> None:
@@ -84,7 +89,9 @@ def main() -> None:
         log.info(
             "%s: held-out scores %s", name, json.dumps(meta.get("performance", {}), sort_keys=True)[:400]
         )
-    log.info("now choose the decoding settings: python -m training.events.tune --model %s", args.out)
+    log.info(
+        "next: python -m training.events.doctypes, then python -m training.events.tune (--out %s)", args.out
+    )
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def main() -> None:
     stats = {"role_types": role_types(fit), "cues": cues(fit)}
     best: tuple[float, dict[str, Any]] | None = None
     base._arguments = MemoPipeline(base._arguments)  # type: ignore[assignment]
-    grid = itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (1, 2, 3, 99), (0.6, 0.8, 1.01))
+    grid = itertools.product((0.0, 0.2, 0.3, 0.4, 0.5), (1, 2, 3, 99), (0.6, 0.8, 1.01))
     for keep, count, add in grid:
         if keep == 0.0 and count != 1:
             continue
