@@ -11,11 +11,12 @@ import argparse
 import statistics
 import time
 
+from training.attack.data import SHARED, scorer
+
 from threatledger.config import Settings
 from threatledger.extract.attack import extract_techniques
 from threatledger.extract.attack_model import TechniqueModel
 from threatledger.knowledge import load_kb
-from training.attack.data import SHARED, scorer
 
 
 def main() -> None:
