@@ -19,6 +19,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
 from thinc.api import Adam
@@ -74,8 +75,8 @@ def build(init: str) -> Language:
     return nlp
 
 
-def example(nlp: Language, chunk: Chunk, stats: Counter[str]) -> Example:
-    pred = nlp.make_doc(chunk.text)
+def example(nlp: Language, chunk: Chunk, stats: Counter[str], pred: Doc | None = None) -> Example:
+    pred = nlp.make_doc(chunk.text) if pred is None else pred
     ref = nlp.make_doc(chunk.text)
     ents = []
     for s, e, label in chunk.spans:
@@ -117,6 +118,29 @@ def evaluate(model: CyberNER, chunks: Sequence[Chunk], heads: Sequence[str], mer
     return out
 
 
+def train_step(
+    nlp: Language,
+    parts: list[tuple[str, list[Example]]],
+    optimizer: Adam,
+    drop: float,
+    losses: dict[str, float],
+) -> None:
+    """Update the encoder and the heads in `parts` (whose examples share predicted Docs) by one step."""
+    t2v = nlp.get_pipe("tok2vec")
+    order = [h for h, _ in parts]
+    # the encoder back-propagates when its *last* listener reports, after the others have added their
+    # gradients: listeners of heads not in this step go first, the last head updated goes last
+    t2v.listener_map = dict(
+        sorted(t2v.listener_map.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1)
+    )
+    t2v.update(parts[0][1], drop=drop, losses=losses)
+    for head, examples in parts:
+        nlp.get_pipe(head).update(examples, drop=drop, sgd=None, losses=losses)
+    t2v.finish_update(optimizer)
+    for head in order:
+        nlp.get_pipe(head).finish_update(optimizer)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -126,7 +150,8 @@ def main() -> None:
     ap.add_argument("--max-epochs", type=int, default=30)
     ap.add_argument("--patience", type=int, default=4)
     ap.add_argument("--minutes", type=float, default=18.0, help="stop starting epochs after this long")
-    ap.add_argument("--ext-chunks", type=int, default=600, help="AnnoCTR ext chunks sampled per epoch")
+    ap.add_argument("--batch", type=int, default=8, help="AnnoCTR chunks per step")
+    ap.add_argument("--ext-chunks", type=int, default=300, help="AnnoCTR ext chunks sampled per epoch")
     ap.add_argument("--dropout", type=float, default=0.15)
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--cy-chunk", type=int, default=5, help="CyNER sentences per training example")
@@ -146,9 +171,16 @@ def main() -> None:
     ext = [c for doc in annoctr(ctr, "ext", "ne").values() for c in doc]
     nlp = build(args.init)
     stats: Counter[str] = Counter()
+    # an AnnoCTR chunk trains the cyber and the general head in one step, on one shared predicted Doc
+    ctr_pairs: list[tuple[Example, Example]] = []
+    for k in ctr_train:
+        for a, b in zip(ce[k], ne[k], strict=True):
+            assert a.text == b.text
+            eg = example(nlp, a, stats)
+            ctr_pairs.append((eg, example(nlp, b, stats, pred=eg.predicted)))
     streams = {
-        "ner_ce": [example(nlp, c, stats) for k in ctr_train for c in ce[k]],
-        "ner_ne": [example(nlp, c, stats) for k in ctr_train for c in ne[k]],
+        "ner_ce": [a for a, _ in ctr_pairs],
+        "ner_ne": [b for _, b in ctr_pairs],
         "ner_cy": [
             example(nlp, c, stats)
             for i in cy_train_i
@@ -181,31 +213,27 @@ def main() -> None:
             sm.get_pipe("ner").model.get_ref("tok2vec").layers[0].to_bytes()
         )
     optimizer = Adam(args.lr, L2=0.01, grad_clip=1.0, use_averages=True)
-    t2v = nlp.get_pipe("tok2vec")
     model = CyberNER(nlp)
     best, best_epoch, history = -1.0, -1, []
     for epoch in range(1, args.max_epochs + 1):
         if time.time() - t0 > args.minutes * 60:
             log.info("time budget reached")
             break
-        batches: list[tuple[str, list[Example]]] = []
-        pools = {**streams, "ner_ne": streams["ner_ne"] + rng.sample(ext_examples, args.ext_chunks)}
-        for head, pool in pools.items():
-            pool = list(pool)
-            rng.shuffle(pool)
-            batches += [(head, b) for b in minibatch(pool, size=8)]
-        rng.shuffle(batches)
+        steps: list[list[tuple[str, list[Example]]]] = []
+        pairs = list(ctr_pairs)
+        rng.shuffle(pairs)
+        for b in minibatch(pairs, size=args.batch):
+            steps.append([("ner_ce", [x for x, _ in b]), ("ner_ne", [y for _, y in b])])
+        cy = list(streams["ner_cy"])
+        rng.shuffle(cy)
+        steps += [[("ner_cy", b)] for b in minibatch(cy, size=args.batch)]
+        steps += [
+            [("ner_ne", b)] for b in minibatch(rng.sample(ext_examples, args.ext_chunks), size=args.batch)
+        ]
+        rng.shuffle(steps)
         losses: dict[str, float] = {}
-        for head, batch in batches:
-            # the encoder back-propagates when its *last* listener reports: make that the head being trained
-            t2v.listener_map = dict(sorted(t2v.listener_map.items(), key=lambda kv: kv[0] == head))
-            nlp.update(
-                batch,
-                sgd=optimizer,
-                drop=args.dropout,
-                losses=losses,
-                exclude=[h for h in HEAD_LABELS if h != head],
-            )
+        for step in steps:
+            train_step(nlp, step, optimizer, args.dropout, losses)
         with nlp.use_params(optimizer.averages):
             scores = {h: evaluate(model, held[h], [h], merged=False) for h in HEAD_LABELS}
             key = (
@@ -253,7 +281,7 @@ def main() -> None:
         "priority": [[h, sorted(x)] for h, x in PRIORITY],
         "history": history,
     }
-    (args.out.parent / f"{args.out.name}.train.json").write_text(json.dumps(report, indent=1))
+    (args.out.parent / f"{args.out.name}.train.json").write_text(json.dumps(report, indent=1, default=float))
     log.info("best epoch %d: %s", best_epoch, json.dumps(merged))
 
 
