@@ -131,11 +131,13 @@ def main() -> None:
     stats = {"role_types": role_types(fit), "cues": cues(fit)}
     best: tuple[float, dict[str, Any]] | None = None
     base._arguments = MemoPipeline(base._arguments)  # type: ignore[assignment]
-    grid = itertools.product((0.0, 0.2, 0.3, 0.4, 0.5), (1, 2, 3, 99), (0.6, 0.8, 1.01))
-    for keep, count, add in grid:
+    grid = itertools.product(
+        (0.0, 0.2, 0.3, 0.4, 0.5), (1, 2, 3, 99), (0.6, 0.8, 1.01), (0.5, 0.7, 0.9, 1.01)
+    )
+    for keep, count, add, cue in grid:
         if keep == 0.0 and count != 1:
             continue
-        settings = {"keep_threshold": keep, "keep_count": count, "add_threshold": add}
+        settings = {"keep_threshold": keep, "keep_count": count, "add_threshold": add, "cue_threshold": cue}
         decoding = Decoding.from_json({**settings, **stats})
         res = evaluate(base.with_decoding(decoding), docs, cache, scorer)
         objective = sum(res[k]["f1"] for k in keys) / len(keys)

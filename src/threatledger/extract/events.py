@@ -106,6 +106,9 @@ class Decoding:
     keep_threshold: float = 0.3  # drop triggers whose type the document classifier scores below this
     keep_count: int = 2  # ... unless the document has at least this many triggers of that type
     add_threshold: float = 0.8  # add a cue trigger for a type scored at least this but with no trigger
+    cue_threshold: float = (
+        1.01  # for a type scored at least this, every cue phrase not already tagged is a trigger
+    )
     context: int = 0  # sentences each side of the trigger that the argument tagger reads (as in training)
     role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type -> fallback trigger phrases
@@ -117,6 +120,7 @@ class Decoding:
             keep_threshold=float(data.get("keep_threshold", 0.3)),
             keep_count=int(data.get("keep_count", 2)),
             add_threshold=float(data.get("add_threshold", 0.8)),
+            cue_threshold=float(data.get("cue_threshold", 1.01)),
             context=int(data.get("context", 0)),
             role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
             cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
@@ -128,6 +132,7 @@ class Decoding:
             "keep_threshold": self.keep_threshold,
             "keep_count": self.keep_count,
             "add_threshold": self.add_threshold,
+            "cue_threshold": self.cue_threshold,
             "context": self.context,
             "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
             "cues": {k: list(v) for k, v in sorted(self.cues.items())},
@@ -357,11 +362,19 @@ class EventExtractor:
         ]
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
-            if etype in present or cats.get(etype, 0.0) < d.add_threshold or etype not in self._cue_patterns:
+            pattern = self._cue_patterns.get(etype)
+            score = cats.get(etype, 0.0)
+            if pattern is None or (
+                score < d.add_threshold and (etype not in present or score < d.cue_threshold)
+            ):
                 continue
-            m = self._cue_patterns[etype].search(text)
-            if m is not None:
+            # a likely type: its cue phrases are triggers too (all of them, or the first when none was tagged)
+            for m in pattern.finditer(text):
+                if any(t.start < m.end() and m.start() < t.end for t in triggers):
+                    continue
                 triggers.append(_Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start())))
+                if etype not in present and score < d.cue_threshold:
+                    break
         return sorted(triggers, key=lambda t: (t.start, t.end))
 
     def _arguments_of(
