@@ -46,7 +46,11 @@ def local_client(workers: int) -> Client:
     # the statistical profiler samples every worker thread 100 times a second: CPU the extractors can use
     with dask.config.set({"distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
+            memory_limit=0,
         )
     return Client(cluster)  # type: ignore[no-untyped-call]
 
