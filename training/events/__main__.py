@@ -1,10 +1,10 @@
 """Train the event extractor: ``python -m training.events --data ../shared/data/casie --out <model dir>``.
 
-Steps: convert CASIE train (minus a held-out tenth) to spaCy corpora, train the trigger pipeline (trigger NER typed
-by event type + document-type classifier) and the argument pipeline (argument NER typed by role, reading the
-sentences around one trigger marked with its type) with fixed seeds
-and one thread each, then copy the best checkpoints (chosen on the held-out tenth) into ``--out``.
-"""
+Steps: convert CASIE train (minus a held-out tenth) to spaCy corpora; train the trigger pipeline (NER typed by
+event type) and the argument pipeline (NER typed by role, reading one trigger's sentences with the trigger marked
+by its type; a second run from its best checkpoint on single sentences), with a fixed seed and one thread each;
+copy the best checkpoints (chosen on the held-out tenth) into ``--out``. Then run ``training.events.doctypes``
+and ``training.events.tune`` (see the model card)."""
 
 from __future__ import annotations
 
