@@ -77,12 +77,12 @@ def demo(app: App, as_json: bool) -> None:
     app.console.print(f"Ledger: {app.settings.db}  ({app.store.count_documents()} documents)")
     for row in app.store.incidents(limit=10):
         app.console.print(
-            f"  incident {row['id'][:18]}…  {row['title']}  [{row['reports']} report(s), "
-            f"{row['claims']} claim(s)]"
+            f"  incident {row['id']}  {row['title']}  [{row['reports']} report(s), {row['claims']} claim(s)]"
         )
     app.console.print(
-        "Next: `threatledger incidents`, `threatledger search ransomware`, `threatledger serve`"
+        "Next: `threatledger incidents`, `threatledger search ransomware`, or browse the ledger:"
     )
+    app.console.print("  threatledger serve    then open http://127.0.0.1:8080/ (the NISC incident, for one)")
 
 
 COMMANDS = [ingest, demo]
