@@ -34,12 +34,14 @@ __all__ = [
     "Extractors",
     "IngestReport",
     "Outcome",
+    "admit",
     "extract_paths",
     "ingest",
     "ingest_item",
     "ingest_url",
     "poll_feeds",
     "system_clock",
+    "write_new",
 ]
 
 log = logging.getLogger(__name__)
@@ -198,6 +200,39 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def admit(
+    document: Document, locator: str, url: str | None, store: SQLiteStore, now: str
+) -> tuple[Outcome | None, Any]:
+    """The checks before extraction: an outcome when the document is not new reporting (an exact duplicate or a
+    near-duplicate, recorded as sightings), else None; and the document's MinHash signature for the write."""
+    duplicate = store.find_duplicate(document)
+    if duplicate is not None and duplicate.duplicate_of is not None:
+        store.add_sighting(duplicate.duplicate_of, locator, url, now, "duplicate")
+        message = f"already in the ledger ({duplicate.reason})"
+        return Outcome(locator, "duplicate", duplicate.duplicate_of, document.title, message), None
+    from threatledger.resolve import near_duplicate
+
+    sig, original = near_duplicate(document, store)
+    if original is not None:
+        store.save_document(document, None, now, Resolution(near_duplicate_of=original))
+        message = f"a near-duplicate of {original}: recorded as a sighting, not as new reporting"
+        return Outcome(locator, "near-duplicate", document.id, document.title, message), sig
+    return None, sig
+
+
+def write_new(
+    document: Document, extraction: Extraction, sig: Any, locator: str, store: SQLiteStore, now: str
+) -> Outcome:
+    """Resolve a new document's incidents against the ledger and write it with its findings in one transaction."""
+    from threatledger.resolve import plan
+
+    result = store.save_document(document, extraction, now, plan(document, extraction, store, sig))
+    if result.status == "duplicate":  # another writer stored the same content meanwhile
+        message = f"already in the ledger ({result.reason})"
+        return Outcome(locator, "duplicate", result.duplicate_of, document.title, message)
+    return Outcome(locator, "added", document.id, document.title)
+
+
 def _store_item(
     item: RawItem,
     store: SQLiteStore,
@@ -208,40 +243,11 @@ def _store_item(
 
     now = clock().isoformat()
     document = normalise(item, fetched=now)
-    duplicate = store.find_duplicate(document)
-    if duplicate is not None and duplicate.duplicate_of is not None:
-        store.add_sighting(duplicate.duplicate_of, item.locator, item.url, now, "duplicate")
-        return Outcome(
-            item.locator,
-            "duplicate",
-            duplicate.duplicate_of,
-            document.title,
-            f"already in the ledger ({duplicate.reason})",
-        )
-    from threatledger.resolve import near_duplicate, plan
-
-    sig, original = near_duplicate(document, store)
-    if original is not None:
-        store.save_document(document, None, now, Resolution(near_duplicate_of=original))
-        return Outcome(
-            item.locator,
-            "near-duplicate",
-            document.id,
-            document.title,
-            f"a near-duplicate of {original}: recorded as a sighting, not as new reporting",
-        )
+    skipped, sig = admit(document, item.locator, item.url, store, now)
+    if skipped is not None:
+        return skipped
     extractors.check(document)
-    extraction = extractors.run(document)
-    result = store.save_document(document, extraction, now, plan(document, extraction, store, sig))
-    if result.status == "duplicate":
-        return Outcome(
-            item.locator,
-            "duplicate",
-            result.duplicate_of,
-            document.title,
-            f"already in the ledger ({result.reason})",
-        )
-    return Outcome(item.locator, "added", document.id, document.title)
+    return write_new(document, extractors.run(document), sig, item.locator, store, now)
 
 
 def _fetch_and_store(

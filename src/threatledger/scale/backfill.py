@@ -25,7 +25,6 @@ from threatledger.config import Settings
 from threatledger.errors import ThreatledgerError
 from threatledger.model import Document, Extraction, RawItem
 from threatledger.pipeline import Clock, IngestReport, Outcome, system_clock
-from threatledger.store.base import Resolution
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -229,50 +228,23 @@ class Backfill:
                 self.progress(outcome.locator)
 
     def _write(self, slot: _Slot) -> Outcome | None:
-        """As ``pipeline._store_item`` after normalisation; None when the document needs extraction first."""
-        from threatledger.resolve import near_duplicate, plan
+        """As ``pipeline`` ingest after normalisation; None when the document needs extraction first."""
+        from threatledger.pipeline import admit, write_new
 
         document = slot.document
         if document is None:
             return Outcome(slot.locator, "failed", message=slot.failure)
         try:
-            duplicate = self.store.find_duplicate(document)
-            if duplicate is not None and duplicate.duplicate_of is not None:
-                self.store.add_sighting(duplicate.duplicate_of, slot.locator, slot.url, slot.now, "duplicate")
-                return Outcome(
-                    slot.locator,
-                    "duplicate",
-                    duplicate.duplicate_of,
-                    document.title,
-                    f"already in the ledger ({duplicate.reason})",
-                )
-            sig, original = near_duplicate(document, self.store)
-            if original is not None:
-                self.store.save_document(document, None, slot.now, Resolution(near_duplicate_of=original))
-                return Outcome(
-                    slot.locator,
-                    "near-duplicate",
-                    document.id,
-                    document.title,
-                    f"a near-duplicate of {original}: recorded as a sighting, not as new reporting",
-                )
+            skipped, sig = admit(document, slot.locator, slot.url, self.store, slot.now)
+            if skipped is not None:
+                return skipped
             if slot.failure is not None:
                 return Outcome(slot.locator, "failed", message=slot.failure)
             if slot.extraction is None:
                 return None
-            resolution = plan(document, slot.extraction, self.store, sig)
-            result = self.store.save_document(document, slot.extraction, slot.now, resolution)
+            return write_new(document, slot.extraction, sig, slot.locator, self.store, slot.now)
         except ThreatledgerError as exc:
             return Outcome(slot.locator, "failed", message=str(exc))
-        if result.status == "duplicate":
-            return Outcome(
-                slot.locator,
-                "duplicate",
-                result.duplicate_of,
-                document.title,
-                f"already in the ledger ({result.reason})",
-            )
-        return Outcome(slot.locator, "added", document.id, document.title)
 
 
 def _error(future: Future[Any]) -> BaseException | None:
