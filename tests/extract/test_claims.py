@@ -155,3 +155,102 @@ def test_seed_article_claims(nlp: Any, seed_article: Path) -> None:
     find("asserted", "China", "the Financial Times")
     promo = text.index("Get more insights")
     assert all(c.evidence.start < promo for c in claims)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance", "claimant"),
+    [
+        # participial appositive: the hedge is about the tie to the state, the breach is stated
+        (
+            "The Cozy Bear operators, thought to be tied to Russia's SVR, have breached the embassy network.",
+            "The Cozy Bear operators",
+            "asserted",
+            None,
+        ),
+        (
+            "The Cozy Bear operators, thought to be tied to Russia's SVR, have breached the embassy network.",
+            "SVR",
+            "suspected",
+            None,
+        ),
+        ("Soon after the outage, Iran fell under suspicion.", "Iran", "suspected", None),
+        (
+            "The wiper bears the hallmarks of the Sandworm group, analysts said.",
+            "Sandworm",
+            "suspected",
+            "analysts",
+        ),
+        (
+            "The phishing wave is consistent with earlier operations by APT33, the researchers said.",
+            "APT33",
+            "suspected",
+            "the researchers",
+        ),
+        (
+            "The Akira gang uploaded the payroll files to its leak site on Friday.",
+            "Akira",
+            "claimed-responsibility",
+            "The Akira gang",
+        ),
+        (
+            "The Medusa gang named the school district as a victim.",
+            "Medusa",
+            "claimed-responsibility",
+            "The Medusa gang",
+        ),
+        (
+            "The Rhysida gang said it had breached the library's servers.",
+            "Rhysida",
+            "claimed-responsibility",
+            "The Rhysida gang",
+        ),
+        (
+            "Analysts questioned the claim that APT41 was behind the outage.",
+            "APT41",
+            "disputed",
+            "Analysts",
+        ),
+        (
+            "Two researchers cast doubt on the theory that North Korean hackers stole the funds.",
+            "North Korean hackers",
+            "disputed",
+            "Two researchers",
+        ),
+        (
+            "There is no evidence that Iran was involved in the intrusion, the minister said.",
+            "Iran",
+            "disputed",
+            "the minister",
+        ),
+        (
+            "The vendor was confident APT29 was responsible for the theft.",
+            "APT29",
+            "asserted",
+            "The vendor",
+        ),
+    ],
+)
+def test_hedges_disputes_and_claims_of_responsibility(
+    nlp: Any, text: str, actor: str, stance: str, claimant: str | None
+) -> None:
+    claims = [c for c in claims_of(nlp, text) if actor in c.actor.text]
+    assert claims, [(c.actor.text, c.stance) for c in claims_of(nlp, text)]
+    claim = claims[0]
+    assert "confident" not in claim.actor.text
+    assert claim.stance == stance
+    named = claim.claimant.text if claim.claimant else None
+    assert named == claimant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Play gang hinted on its channel that it might be trying to extort the city next.",
+        "If APT41 was behind the outage, the damage will be larger, the analyst said.",
+        "The Akira gang can post stolen files on its leak site within hours.",
+        "The Akira gang can breach a network within hours.",
+        "APT41 could wipe the grid controllers if it wanted to.",
+    ],
+)
+def test_no_claims_from_plans_and_conditionals(nlp: Any, text: str) -> None:
+    assert [c for c in claims_of(nlp, text) if c.stance != "not-attributed"] == []

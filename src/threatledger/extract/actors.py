@@ -102,6 +102,8 @@ def _phrase(head: Token) -> tuple[int, int]:
             "quantmod",
         }:
             first = min(first, child.left_edge.i)
+    while first < head.i and head.doc[first].lemma_ in cues.CONFIDENCE_ADJECTIVES:
+        first += 1  # "was confident Fancy Bear ... was": the adjective misparsed onto the name
     return first, head.i
 
 

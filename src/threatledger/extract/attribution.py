@@ -53,6 +53,8 @@ _NOMINAL_HEADS = cues.INVOLVEMENT_NOUNS | words("meddling interference use origi
 _REFLEXIVES = words("themselves itself himself herself")
 _PART_NOUNS = words("segment part member members faction branch unit wing subgroup arm")
 _TRY_VERBS = words("attempt try manage seek begin continue start plan")
+_OWN_CLAIM_VERBS = words("say claim state announce post tweet write boast brag admit declare tell")
+_FUTURE = words("will would 'll shall")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +146,9 @@ def _as_subject(pos: Token) -> list[tuple[Token, bool]]:
     if pos.dep_ in _SUBJ and pos.head.i != pos.i:
         verb = pos.head
         out.append((verb, pos.dep_ == "nsubjpass"))
-        out.extend(
-            (c, False) for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB" and not _has_subj(c)
-        )
+        out.extend((c, False) for c in _conjoined(verb) if c.pos_ == "VERB")
+        if is_parenthetical(verb):  # the sentence's real verb, hung below the participle
+            out.extend((c, False) for c in verb.children if c.dep_ == "ccomp" and not _has_subj(c))
         for attr in verb.children:
             if attr.dep_ == "attr" and verb.lemma_ == "be":
                 out.extend((c, False) for c in attr.children if c.dep_ == "relcl" and _wh_subject(c))
@@ -158,6 +160,19 @@ def _as_subject(pos: Token) -> list[tuple[Token, bool]]:
             out.append((child, True))
         elif child.dep_ == "acl" and child.tag_ == "VBG":
             out.append((child, False))
+    return out
+
+
+def _conjoined(verb: Token) -> list[Token]:
+    """Verbs conjoined to ``verb`` that share its subject ("are back at it and have breached")."""
+    out: list[Token] = []
+    todo = [verb]
+    while todo:
+        node = todo.pop()
+        for child in node.children:
+            if child.dep_ == "conj" and child.pos_ in _VERBS and not _has_subj(child):
+                out.append(child)
+                todo.append(child)
     return out
 
 
@@ -196,6 +211,34 @@ def _denies_part(clause: Token) -> bool:
     )
 
 
+def _claims_own_attack(verb: Token) -> bool:
+    """The subject claims its own attack: "X said it was behind", "X posted the files on its leak site",
+    "X listed the casino as a victim"."""
+    if verb.lemma_ in _OWN_CLAIM_VERBS:
+        for clause in verb.children:
+            if clause.dep_ != "ccomp" or any(
+                c.dep_ == "neg" or c.lower_ in cues.HEDGE_MODALS | _FUTURE for c in clause.children
+            ):
+                continue
+            subj = next((c for c in clause.children if c.dep_ in _SUBJ), None)
+            if subj is None or subj.lower_ not in {"it", "they", "we", "i"}:
+                continue
+            own = _subject_relation(clause, subj.dep_ == "nsubjpass")
+            if own is not None and own.kind in {"act", "behind"}:
+                return True
+    if verb.lemma_ in cues.PUBLISH_VERBS and not any(
+        c.dep_ == "aux" and c.lower_ in cues.HEDGE_MODALS | _FUTURE | words("can") for c in verb.children
+    ):
+        for prep in (c for c in verb.children if c.dep_ == "prep"):
+            for obj in (o for o in prep.children if o.dep_ == "pobj"):
+                on_site = prep.lower_ in {"on", "to"} and obj.lemma_ in cues.LEAK_SITE_NOUNS
+                if on_site and any(t.lower_ in {"leak", "its", "their"} for t in obj.lefts):
+                    return True
+                if prep.lower_ == "as" and obj.lemma_ == "victim":
+                    return True
+    return False
+
+
 def _copular_relation(verb: Token) -> bool:
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ in {"behind", "from"}:
@@ -218,6 +261,8 @@ def _subject_relation(verb: Token, passive: bool) -> Relation | None:
         and any(c.dep_ in {"xcomp", "ccomp"} and _mentions_attack(c) for c in verb.children)
     ):
         return Relation("claims", verb)
+    if not passive and _claims_own_attack(verb):
+        return Relation("claims", verb)
     if lemma in cues.DENIAL_VERBS and not passive:
         if objects & cues.INVOLVEMENT_NOUNS or any(
             c.dep_ in {"ccomp", "xcomp"} and _denies_part(c) for c in verb.children
@@ -230,7 +275,7 @@ def _subject_relation(verb: Token, passive: bool) -> Relation | None:
         if lemma in cues.ATTRIBUTION_VERBS:
             return Relation("accused", verb)
         if lemma in cues.BELIEF_VERBS | cues.LINK_VERBS | words(
-            "say report allege think"
+            "say report allege think involve"
         ) and _mentions_attack(verb):
             return Relation("behind", verb)
         return None
@@ -278,6 +323,10 @@ def relations(token: Token) -> list[Relation]:
             target = target.head  # "attributing the attack to X" parsed with "to X" on the noun
         if target.lemma_ in cues.ATTRIBUTION_VERBS | cues.LINK_VERBS | words("attribution link"):
             found.append(Relation("attributed", target))
+    elif pos.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_ in cues.SIGNATURE_NOUNS:
+        found.append(Relation("nominal", head.head))  # "bears the hallmarks of X"
+    elif pos.dep_ == "pobj" and head.lower_ == "with" and head.head.lemma_ in words("consistent"):
+        found.append(Relation("nominal", head.head))  # "consistent with X"
     elif pos.dep_ == "pobj" and head.lower_ == "for" and head.head.lemma_ == "work":
         found.append(Relation("agent", head.head))
     elif pos.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_ in cues.ATTACK_NOUNS:
@@ -301,13 +350,38 @@ def _ancestors(token: Token) -> list[Token]:
     chain = [token]
     node = token
     while node.head.i != node.i:
-        if node.dep_ in {"relcl", "acl"} and node.head.pos_ in _NOUNS and node.lemma_ not in _REPORTING:
+        if (
+            node.dep_ in {"relcl", "acl"}
+            and node.head.pos_ in _NOUNS
+            and node.lemma_ not in _REPORTING
+            and not _content_clause(node)
+        ):
             break
+        if node.dep_ in {"conj", "ccomp"} and is_parenthetical(node.head):
+            break  # "X, believed to be ..., breached": the hedge is about X, not the breach
         node = node.head
         chain.append(node)
         if node.dep_ in {"relcl", "acl"} and node.lemma_ in _REPORTING:
             break
     return chain
+
+
+def _content_clause(clause: Token) -> bool:
+    """A "that" clause holding the content of a noun: "the claim that X was behind", "no evidence that X ..."."""
+    if clause.head.lemma_ not in cues.CONTENT_NOUNS or _wh_subject(clause) is not None:
+        return False
+    return any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children) or clause.dep_ == "acl"
+
+
+def is_parenthetical(verb: Token) -> bool:
+    """A participle the parser took for the main verb: "The X hackers, believed to be tied to Y, breached ..."."""
+    if verb.tag_ not in {"VBN", "VBD"} or verb.lemma_ not in _REPORTING | words("say report know"):
+        return False
+    subj = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subj is None or verb.i == 0 or verb.doc[verb.i - 1].text != "," or subj.i > verb.i:
+        return False
+    has_aux = any(c.dep_ in {"aux", "auxpass"} for c in verb.children)
+    return not has_aux and any(c.dep_ == "xcomp" for c in verb.children)
 
 
 def is_conditional(token: Token) -> bool:
@@ -316,6 +390,10 @@ def is_conditional(token: Token) -> bool:
         for child in node.children:
             if child.dep_ == "mark" and child.lower_ in cues.CONDITIONAL_MARKS:
                 return True
+            if child.dep_ == "advcl" and any(
+                m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in child.children
+            ):
+                return True  # "X could hack the ministry if it wanted to"
     return False
 
 
@@ -332,6 +410,8 @@ def is_habitual(rel: Relation) -> bool:
             return True
     if rel.kind == "act" and pred.tag_ in {"VBZ", "VBP", "VB"}:
         auxes = [c for c in pred.children if c.dep_ == "aux"]
+        if any(a.lower_ in {"can", "could"} for a in auxes) and not any(a.lemma_ == "have" for a in auxes):
+            return True  # a capability ("can breach networks within hours"), not an operation
         if all(a.lemma_ == "do" for a in auxes) and (pred.tag_ != "VB" or auxes):
             return True
     return False
@@ -347,6 +427,12 @@ def _scope(token: Token, rel: Relation, claim_verb: Token | None) -> list[Token]
         for child in node.children:
             if child.dep_ in {"aux", "auxpass", "advmod", "neg", "acomp", "amod"}:
                 scope.append(child)
+            elif child.dep_ == "dobj" and child.lemma_ in cues.DISPUTE_NOUNS:
+                scope.append(child)  # "cast doubt on the theory that ..."
+            elif child.dep_ == "det" and child.lower_ == "no" and node.lemma_ in cues.CONTENT_NOUNS:
+                scope.append(child)  # "no evidence that ..."
+            elif child.dep_ == "prep" and child.lower_ == "under":
+                scope.extend(o for o in child.children if o.dep_ == "pobj")  # "fell under suspicion"
     for child in rel.predicate.children:
         if child.dep_ in {"xcomp", "prep", "pcomp", "oprd", "ccomp"}:
             scope.extend(
@@ -364,7 +450,7 @@ def stance_of(token: Token, rel: Relation, claim_verb: Token | None) -> str:
     scope = _scope(token, rel, claim_verb)
     lemmas = {t.lemma_ for t in scope}
     lowers = {t.lower_ for t in scope}
-    negated = any(t.dep_ == "neg" for t in scope)
+    negated = any(t.dep_ == "neg" or (t.dep_ == "det" and t.lower_ == "no") for t in scope)
     if lemmas & cues.DISPUTE_VERBS or lemmas & cues.DISPUTE_NOUNS or negated:
         return "disputed"
     if claim_verb is not None and claim_verb.lemma_ in cues.DENIAL_VERBS:
@@ -397,7 +483,10 @@ def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Toke
             and node.head.i not in actor_tokens
         ):
             return node.head, node
-        if node.pos_ not in _VERBS or node.lemma_ not in _REPORTING:
+        if node.pos_ not in _VERBS or is_parenthetical(node):
+            continue
+        confident = node.lemma_ == "be" and _confident(node)
+        if node.lemma_ not in _REPORTING and not confident and not _casts_doubt(node):
             continue
         subj = _subject(node)
         if subj is None or subj.i not in bounds or subj.lower_ in {"it", "which", "that", "who"}:
@@ -406,6 +495,27 @@ def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Toke
             continue
         return subj, node
     return None, None
+
+
+def _confident(copula: Token) -> bool:
+    """ "X was confident (that) Y was responsible", also when the parser hangs the adjective on Y."""
+    for child in copula.children:
+        if child.dep_ == "acomp" and child.lemma_ in cues.CONFIDENCE_ADJECTIVES:
+            return True
+        if child.dep_ == "ccomp":
+            doc = copula.doc
+            nxt = doc[copula.i + 1] if copula.i + 1 < len(doc) else None
+            if nxt is not None and nxt.lemma_ in cues.CONFIDENCE_ADJECTIVES and nxt.i < child.i:
+                return True
+    return False
+
+
+def _casts_doubt(verb: Token) -> bool:
+    """A verb whose object is a dispute noun: "cast doubt on", "raised questions about"."""
+    return any(
+        c.dep_ == "dobj" and c.lemma_ in cues.DISPUTE_NOUNS | words("question questions")
+        for c in verb.children
+    )
 
 
 def according_to(sent: SpacySpan) -> Token | None:

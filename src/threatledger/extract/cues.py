@@ -26,7 +26,9 @@ __all__ = [
     "CITE_VERBS",
     "CLAIM_RESPONSIBILITY_NOUNS",
     "CONDITIONAL_MARKS",
+    "CONFIDENCE_ADJECTIVES",
     "CONFIRM_VERBS",
+    "CONTENT_NOUNS",
     "CRIMINAL_HEADS",
     "DENIAL_VERBS",
     "DISPUTE_NOUNS",
@@ -42,13 +44,17 @@ __all__ = [
     "HEDGE_NOUNS",
     "HEDGE_VERBS",
     "INVOLVEMENT_NOUNS",
+    "LEAK_SITE_NOUNS",
     "LINK_VERBS",
     "NAMING_VERBS",
     "NEGATIONS",
     "NO_COMMENT_PATTERN",
     "OUTLET_HEADS",
+    "OUTLET_NAME_WORDS",
+    "PUBLISH_VERBS",
     "REPORT_NOUNS",
     "RESPONSIBILITY_ADJECTIVES",
+    "SIGNATURE_NOUNS",
     "SPEECH_VERBS",
     "STATES",
     "STATE_BODIES",
@@ -79,8 +85,20 @@ HEDGE_VERBS = words("appear seem suggest indicate hint imply")
 HEDGE_MODALS = words("may might could")
 HEDGE_ADVERBS = words("""likely probably possibly potentially allegedly reportedly purportedly apparently presumably seemingly
     perhaps maybe supposedly""")
-HEDGE_ADJECTIVES = words("suspected alleged believed likely possible probable presumed purported")
-HEDGE_NOUNS = words("suspicion suspect possibility hallmark origin link overlap similarity")
+HEDGE_ADJECTIVES = words("""suspected alleged believed likely possible probable presumed purported consistent reminiscent
+    indicative suggestive""")
+HEDGE_NOUNS = words("""suspicion suspect possibility hallmark origin link overlap similarity theory speculation tie
+    connection fingerprint signature""")
+# Nouns whose "of X" names the party an attack resembles: "bears the hallmarks of X".
+SIGNATURE_NOUNS = words(
+    "hallmark hallmarks signature signatures fingerprint fingerprints trademark trademarks"
+)
+# Nouns that take a "that" clause holding a proposition: "the claim that X was behind", "no evidence that".
+CONTENT_NOUNS = words("""claim claims allegation allegations accusation accusations assertion suggestion theory notion idea
+    evidence proof indication sign speculation suspicion suspicions conclusion finding findings assessment belief
+    report reports view charge charges possibility""")
+# Predicative adjectives that make the copula's subject a claimant: "the company was confident that X ...".
+CONFIDENCE_ADJECTIVES = words("confident convinced sure certain adamant positive")
 
 CONFIRM_VERBS = words("confirm verify corroborate")
 DENIAL_VERBS = words("deny reject refute rebuff dismiss repudiate")
@@ -92,6 +110,9 @@ NAMING_VERBS = words("call name dub know identify refer go")
 # What a denial or claim of responsibility is about ("denied any involvement", "claimed responsibility").
 INVOLVEMENT_NOUNS = words("involvement responsibility role part participation hand complicity")
 CLAIM_RESPONSIBILITY_NOUNS = words("responsibility credit")
+# What an extortion crew's own publication is called: posting a victim there claims the attack.
+LEAK_SITE_NOUNS = words("site website blog forum channel portal page")
+PUBLISH_VERBS = words("post publish list add upload name dump leak advertise announce")
 RESPONSIBILITY_ADJECTIVES = words("responsible culpable guilty")
 
 # Verbs of attack activity whose subject (or passive agent) is the party held responsible.
@@ -180,7 +201,12 @@ CAPABILITY_NOUNS = words("capability capabilities access toolkit arsenal habit h
 REPORT_NOUNS = words(
     "report reports analysis assessment investigation study paper statement findings article story blog"
 )
-OUTLET_HEADS = words("newspaper paper outlet daily publication broadcaster magazine agency site")
+OUTLET_HEADS = words("newspaper paper outlet daily publication broadcaster magazine site")
+# Words in the names of news organisations ("the Financial Times", "NBC News", "Reuters").
+OUTLET_NAME_WORDS = words("""times post journal news guardian telegraph herald tribune daily gazette reuters bloomberg bbc cnn
+    nbc cbs abc npr ap afp buzzfeed wired politico axios independent observer economist monde spiegel zeit
+    mail express mirror sun chronicle globe press standard record register week magazine radio television tv
+    broadcasting dpa kyodo yonhap xinhua tass ria interfax techcrunch zdnet databreaches.net""")
 ACCORDING = "according"
 ANAPHORS = words("it they them he she we its their his her country group")
 
