@@ -143,7 +143,6 @@ def test_ingest_folder_then_again_adds_nothing(tmp_path: Path, corpus: Path) -> 
 
 
 class _FeedHandler(BaseHTTPRequestHandler):
-
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
 
