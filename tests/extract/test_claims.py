@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from threatledger.extract.claims import extract_claims
 from threatledger.extract.incidents import claim_json
-from threatledger.model import Claim
+from threatledger.model import Claim, Entity, Mention
 from threatledger.nlp import load_english
 
 
@@ -254,3 +255,68 @@ def test_hedges_disputes_and_claims_of_responsibility(
 )
 def test_no_claims_from_plans_and_conditionals(nlp: Any, text: str) -> None:
     assert [c for c in claims_of(nlp, text) if c.stance != "not-attributed"] == []
+
+
+def _entities(text: str, names: dict[str, str]) -> tuple[Entity, ...]:
+    """Hand-made entities: every occurrence of each name, typed as given."""
+    out = []
+    for name, etype in names.items():
+        spans = [m.start() for m in re.finditer(re.escape(name), text)]
+        mentions = tuple(Mention(start=s, end=s + len(name), text=name) for s in spans)
+        out.append(Entity(id=f"entity--{name}", type=etype, name=name, canonical=name, mentions=mentions))
+    return tuple(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "claimant", "entity"),
+    [
+        (
+            "The Daily Courier reported the intrusion at Harbor Bank on Tuesday. "
+            "The paper said Chinese hackers were behind the intrusion.",
+            {"The Daily Courier": "organization", "Harbor Bank": "organization"},
+            "The paper",
+            "The Daily Courier",
+        ),
+        (
+            "Kestrel Security studied the wiper for weeks. It said the Sandworm group deployed the wiper.",
+            {"Kestrel Security": "organization"},
+            "It",
+            "Kestrel Security",
+        ),
+        (
+            "Dana Ortiz leads the response team at Nordmark. She said APT41 was behind the intrusion.",
+            {"Dana Ortiz": "person", "Nordmark": "organization"},
+            "She",
+            "Dana Ortiz",
+        ),
+        (
+            "The Cyber Security Agency and Nordmark Logistics met on Monday. "
+            "The agency said North Korean hackers stole the shipping records.",
+            {"The Cyber Security Agency": "organization", "Nordmark Logistics": "organization"},
+            "The agency",
+            "The Cyber Security Agency",
+        ),
+    ],
+)
+def test_anaphoric_claimants_resolve_to_earlier_names(
+    nlp: Any, text: str, names: dict[str, str], claimant: str, entity: str
+) -> None:
+    claim = only(extract_claims("doc", nlp(text), _entities(text, names)))
+    assert claim.claimant is not None and claim.claimant.text == claimant
+    assert text[claim.claimant.start : claim.claimant.end] == claimant  # the span stays on the mention
+    assert claim.claimant_entity == f"entity--{entity}"
+
+
+def test_pronoun_refusal_to_attribute_resolves(nlp: Any) -> None:
+    text = "The Harbor Water Authority confirmed the ransomware attack. It has not publicly attributed the attack."
+    claims = extract_claims("doc", nlp(text), _entities(text, {"The Harbor Water Authority": "organization"}))
+    (refusal,) = [c for c in claims if c.stance == "not-attributed"]
+    assert refusal.claimant is not None and refusal.claimant.text == "It"
+    assert refusal.claimant_entity == "entity--The Harbor Water Authority"
+
+
+def test_anonymous_sources_told_an_outlet_are_cited(nlp: Any) -> None:
+    text = "Government and private sector sources told the Daily Courier that Iranian hackers were behind the breach."
+    claim = only(claims_of(nlp, text))
+    assert claim.claimant is not None and claim.claimant.text == "the Daily Courier"
+    assert claim.cites is not None and claim.cites.text == "Government and private sector sources"

@@ -27,6 +27,8 @@ __all__ = [
     "claimant_of",
     "is_conditional",
     "is_habitual",
+    "is_outlet",
+    "is_parenthetical",
     "not_attributed",
     "phrase",
     "position",
@@ -55,6 +57,8 @@ _PART_NOUNS = words("segment part member members faction branch unit wing subgro
 _TRY_VERBS = words("attempt try manage seek begin continue start plan")
 _OWN_CLAIM_VERBS = words("say claim state announce post tweet write boast brag admit declare tell")
 _FUTURE = words("will would 'll shall")
+# Verbs whose subject "it" is an organisation speaking ("It said the attack ..."), not an expletive.
+_IT_SPEAKS = words("say tell state announce write report add deny confirm blame accuse attribute claim")
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,8 +493,10 @@ def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Toke
         if node.lemma_ not in _REPORTING and not confident and not _casts_doubt(node):
             continue
         subj = _subject(node)
-        if subj is None or subj.i not in bounds or subj.lower_ in {"it", "which", "that", "who"}:
+        if subj is None or subj.i not in bounds or subj.lower_ in {"which", "that", "who"}:
             continue
+        if subj.lower_ == "it" and (subj.dep_ != "nsubj" or node.lemma_ not in _IT_SPEAKS):
+            continue  # "it is believed", "it suggests": no speaker
         if any(t.i in actor_tokens for t in subj.subtree) and rel.kind not in {"claims", "deny"}:
             continue
         return subj, node
@@ -547,14 +553,34 @@ def cited_sources(verb: Token | None) -> Token | None:
 
 def promoted_claimant(subj: Token, verb: Token) -> tuple[Token, Token] | None:
     """Anonymous sources reported by an outlet: the outlet claims, the sources are cited."""
-    if subj.lemma_ not in _ANON_SOURCES or subj.pos_ == "PROPN":
+    anonymous = subj.lemma_ in _ANON_SOURCES or any(
+        c.dep_ == "conj" and c.lemma_ in _ANON_SOURCES for c in subj.children
+    )  # "Government and private sector sources"
+    if not anonymous or subj.pos_ == "PROPN":
         return None
+    if verb.lemma_ in words("tell say speak"):
+        # "sources told the Financial Times", "officials said to Reuters": the outlet reports them
+        for child in verb.children:
+            outlet = child if child.dep_ in {"dobj", "dative"} else None
+            if child.dep_ == "prep" and child.lower_ == "to":
+                outlet = next((o for o in child.children if o.dep_ == "pobj"), None)
+            if outlet is not None and is_outlet(outlet):
+                return outlet, verb
     for node in verb.ancestors:
         if node.pos_ in _VERBS and node.lemma_ in cues.SPEECH_VERBS:
             higher = _subject(node)
             if higher is not None and higher.i != subj.i:
                 return higher, node
     return None
+
+
+def is_outlet(token: Token) -> bool:
+    """Whether the noun phrase headed by ``token`` names a news organisation ("the Financial Times", "the paper")."""
+    if token.lemma_ in cues.OUTLET_HEADS and token.pos_ == "NOUN":
+        return True
+    first, last = phrase(token)
+    names = token.doc[first : last + 1]
+    return any(t.pos_ == "PROPN" and t.lower_ in cues.OUTLET_NAME_WORDS for t in names)
 
 
 def not_attributed(sent: SpacySpan) -> list[tuple[Token | None, Token]]:

@@ -31,15 +31,35 @@ NAME = "claims"
 VERSION = "1"
 
 _NO_COMMENT = re.compile(cues.NO_COMMENT_PATTERN, re.IGNORECASE)
-_ANAPHORIC_CLAIMANTS = cues.OUTLET_HEADS | cues.REPORT_NOUNS | cues.words("he she they company firm it")
+_PERSON_PRONOUNS = cues.words("he she him his her")
+_ORG_PRONOUNS = cues.words("it its")
+_PLURAL_PRONOUNS = cues.words("they them their we our")
+# Definite descriptions of an organisation ("the company said", "the agency confirmed").
+_ORG_HEADS = cues.words("""company firm agency ministry department government organisation organization vendor provider
+    business operator utility bank insurer hospital university school city council authority authorities office
+    bureau regulator campaign party group lab centre center institute service watchdog retailer maker""")
+_ENTITY_KINDS = {"person": "person", "organization": "org", "country": "state", "threat-actor": "org"}
+_SPACY_KINDS = {"PERSON": "person", "ORG": "org", "GPE": "state"}
+_STATE_REFERENCES = cues.words("it its government regime")
+
+
+@dataclass(frozen=True, slots=True)
+class _Referent:
+    """An earlier name a pronoun or a definite description can point back to."""
+
+    start: int
+    text: str
+    kind: str  # person | org | outlet | state
+    entity: str | None
+    subject: bool = False  # heads or modifies a clause subject: the likelier antecedent
 
 
 @dataclass(slots=True)
 class _Memory:
-    """What earlier sentences of the same document established (for "the newspaper", "the company")."""
+    """What the document established before a sentence (for "the newspaper", "the company", "he")."""
 
-    named_claimant: tuple[str, str | None] | None = None  # (text, entity id)
     by_text: dict[str, str] = field(default_factory=dict)  # lower-cased mention text -> entity id
+    referents: list[_Referent] = field(default_factory=list)  # in text order
 
 
 def sentences(sdoc: Doc) -> list[SpacySpan]:
@@ -87,6 +107,104 @@ def _entity_for(text: str, memory: _Memory) -> str | None:
     return memory.by_text.get(text.lower().removeprefix("the "))
 
 
+def _wanted_kind(head: Token) -> str | None:
+    """What kind of referent an anaphoric claimant needs; None when the claimant is a name of its own."""
+    lower = head.lower_
+    if lower in _PERSON_PRONOUNS:
+        return "person"
+    if lower in _ORG_PRONOUNS:
+        return "org"
+    if lower in _PLURAL_PRONOUNS:
+        return "plural"
+    first = head.doc[rules.phrase(head)[0]]
+    if head.pos_ != "NOUN" or first.lower_ not in {"the", "this", "that"}:
+        return None
+    if head.lemma_ in cues.OUTLET_HEADS:
+        return "outlet"
+    if head.lemma_ in _ORG_HEADS:
+        return "org"
+    return None
+
+
+def _resolve(head: Token, claimant: Mention, memory: _Memory) -> _Referent | None:
+    """The most recent earlier name compatible with an anaphoric claimant ("It", "the paper", "he")."""
+    wanted = _wanted_kind(head)
+    if wanted is None:
+        return None
+    earlier = [r for r in memory.referents if r.start < claimant.start]
+    if wanted == "outlet":
+        pool = [r for r in earlier if r.kind == "outlet"]
+    elif wanted == "person":
+        pool = [r for r in earlier if r.kind == "person"]
+    elif wanted == "plural":
+        pool = [r for r in earlier if r.kind in {"org", "outlet"}]
+    else:
+        kinds = {"org", "state"} if head.lower_ in _STATE_REFERENCES else {"org"}
+        pool = [r for r in earlier if r.kind in kinds]
+        named = [r for r in pool if head.lower_ in r.text.lower().split()]
+        pool = named or pool  # "the agency" -> the last name that says "Agency"
+    if not pool:
+        return None
+    # within the last few names, a subject outranks a name in an object or a prepositional phrase
+    recent = pool[-3:]
+    return next((r for r in reversed(recent) if r.subject), recent[-1])
+
+
+def _referents(sdoc: Doc, entities: tuple[Entity, ...]) -> list[_Referent]:
+    """Names of people, organisations and news outlets in text order, entity-backed where an entity covers them."""
+    found: dict[int, _Referent] = {}
+    for entity in entities:
+        kind = _ENTITY_KINDS.get(entity.type)
+        if kind is None:
+            continue
+        for m in entity.mentions:
+            found[m.start] = _Referent(m.start, m.text, kind, entity.id)
+    for ent in sdoc.ents:
+        kind = _SPACY_KINDS.get(ent.label_)
+        if kind is not None and not any(ent.start_char <= s < ent.end_char for s in found):
+            found[ent.start_char] = _Referent(ent.start_char, ent.text, kind, None)
+    out: list[_Referent] = []
+    for ref in sorted(found.values(), key=lambda r: r.start):
+        span = sdoc.char_span(ref.start, ref.start + len(ref.text), alignment_mode="expand")
+        if span is None:
+            out.append(ref)
+            continue
+        kind = ref.kind
+        if kind == "org" and (rules.is_outlet(span.root) or _told(span.root)):
+            kind = "outlet"
+        out.append(_Referent(ref.start, ref.text, kind, ref.entity, _in_subject(span.root)))
+    return out
+
+
+def _in_subject(token: Token) -> bool:
+    node = token
+    for _ in range(3):
+        if node.dep_ in {"nsubj", "nsubjpass"}:
+            return True
+        if node.dep_ not in {"compound", "poss", "appos"} or node.head.i == node.i:
+            return False
+        node = node.head
+    return False
+
+
+def _told(token: Token) -> bool:
+    """The addressee of a statement ("told Forbes", "said to Reuters", "according to X") is an outlet."""
+    if token.dep_ in {"dative", "dobj"} and token.head.lemma_ == "tell":
+        return True
+    return (
+        token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.head.lemma_ in {"say", "according"}
+    )
+
+
+def _note_reporter(head: Token, claimant: Mention, verb: Token | None, memory: _Memory) -> None:
+    """A named organisation that reports ("X reported", "a report by X") is an outlet for "the newspaper"."""
+    if head.pos_ != "PROPN" or not (verb is not None and verb.lemma_ in cues.words("report write publish")):
+        return
+    for i, ref in enumerate(memory.referents):
+        if ref.start == claimant.start or ref.start == head.idx:
+            memory.referents[i] = _Referent(ref.start, ref.text, "outlet", ref.entity)
+
+
 def _build(
     sent: SpacySpan,
     mention: ActorMention,
@@ -119,11 +237,10 @@ def _build(
         first, last = rules.phrase(head)
         claimant = _mention(doc, first, last)
         claimant_entity = _entity_for(claimant.text, memory)
-        if head.lower_ in _ANAPHORIC_CLAIMANTS or head.lemma_ in _ANAPHORIC_CLAIMANTS:
-            if memory.named_claimant is not None:
-                claimant_entity = claimant_entity or memory.named_claimant[1]
-        elif head.pos_ == "PROPN":
-            memory.named_claimant = (claimant.text, claimant_entity)
+        referent = _resolve(head, claimant, memory)
+        if referent is not None:
+            claimant_entity = referent.entity or claimant_entity
+        _note_reporter(head, claimant, verb, memory)
         if stance == "denied":
             actor = _accused_self(doc, first, last, mention, sent)
     if stance == "claimed-responsibility" and claimant is None:
@@ -199,10 +316,13 @@ def _not_attributed_claims(sent: SpacySpan, memory: _Memory, doc_id: str) -> lis
     for subj, verb in rules.not_attributed(sent):
         claimant = None
         entity = None
-        if subj is not None and subj.pos_ != "PRON":
+        if subj is not None and (subj.pos_ != "PRON" or _wanted_kind(subj) is not None):
             first, last = rules.phrase(subj)
             claimant = _mention(doc, first, last)
             entity = _entity_for(claimant.text, memory)
+            referent = _resolve(subj, claimant, memory)
+            if referent is not None:
+                entity = referent.entity or entity
         actor = ClaimActor(text="", start=verb.idx, end=verb.idx, kind="other")
         evidence = Mention(sent.start_char, sent.end_char, sent.text)
         claim_id = make_id(
@@ -251,7 +371,7 @@ def extract_claims(
     doc_id: str, sdoc: Doc, entities: tuple[Entity, ...] = (), kb: object | None = None
 ) -> tuple[Claim, ...]:
     """Attribution claims of one document, in text order (``incident`` left ``None``)."""
-    memory = _Memory()
+    memory = _Memory(referents=_referents(sdoc, entities))
     for entity in entities:
         for m in entity.mentions:
             memory.by_text[m.text.lower().removeprefix("the ")] = entity.id
