@@ -320,3 +320,19 @@ def test_anonymous_sources_told_an_outlet_are_cited(nlp: Any) -> None:
     claim = only(claims_of(nlp, text))
     assert claim.claimant is not None and claim.claimant.text == "the Daily Courier"
     assert claim.cites is not None and claim.cites.text == "Government and private sector sources"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Outages at the port that investigators attributed to APT33 lasted two days.", "investigators"),
+        ("The bank complained about the intrusions, blaming the Lazarus Group for the theft.", "The bank"),
+        (
+            "The hack was confirmed by Kestrel Security, whose analysts linked it to APT29.",
+            "Kestrel Security",
+        ),
+    ],
+)
+def test_claimants_of_relative_and_participle_clauses(nlp: Any, text: str, claimant: str) -> None:
+    claim = only(claims_of(nlp, text))
+    assert claim.claimant is not None and claim.claimant.text == claimant

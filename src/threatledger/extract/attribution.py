@@ -57,6 +57,7 @@ _PART_NOUNS = words("segment part member members faction branch unit wing subgro
 _TRY_VERBS = words("attempt try manage seek begin continue start plan")
 _OWN_CLAIM_VERBS = words("say claim state announce post tweet write boast brag admit declare tell")
 _FUTURE = words("will would 'll shall")
+_WH = words("which that who whose")
 # Verbs whose subject "it" is an organisation speaking ("It said the attack ..."), not an expletive.
 _IT_SPEAKS = words("say tell state announce write report add deny confirm blame accuse attribute claim")
 
@@ -137,8 +138,8 @@ def _subject(verb: Token) -> Token | None:
             while node.dep_ == "ccomp" and node.lemma_ == "be" and node.head.i != node.i:
                 node = node.head
             continue
-        if node.dep_ == "conj":
-            node = node.head
+        if node.dep_ == "conj" or (node.dep_ == "advcl" and node.tag_ == "VBG"):
+            node = node.head  # "X complained about the hacks, blaming Y": X blames
             continue
         return None
     return None
@@ -485,8 +486,11 @@ def claimant_of(rel: Relation, actor_tokens: range, bounds: range) -> tuple[Toke
             and node.head.lemma_ not in cues.GENERIC_ACTOR_HEADS
             and node.i not in actor_tokens
             and node.head.i not in actor_tokens
+            and not any(
+                c.dep_ == "nsubj" and not any(t.lower_ in _WH for t in c.subtree) for c in node.children
+            )
         ):
-            return node.head, node
+            return node.head, node  # "officials who said", not "attacks that investigators attributed"
         if node.pos_ not in _VERBS or is_parenthetical(node):
             continue
         confident = node.lemma_ == "be" and _confident(node)
