@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from threatledger.extract.attack_model import TechniqueModel
+    from threatledger.extract.cyberner import CyberNER
     from threatledger.knowledge import KnowledgeBase
+    from threatledger.knowledge.benign import BenignChecker
     from threatledger.store import SQLiteStore
 
 __all__ = [
@@ -90,6 +92,9 @@ class Extractors:
         self._events_loaded = False
         self._attack_model: TechniqueModel | None = None
         self._attack_model_loaded = False
+        self._benign: BenignChecker | None = None
+        self._cyber_ner: CyberNER | None = None
+        self._cyber_ner_loaded = False
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -116,6 +121,25 @@ class Extractors:
 
                 self._events = EventExtractor.load()
         return self._events
+
+    @property
+    def benign(self) -> BenignChecker:
+        """MISP warning lists (public resolvers, top sites, documentation ranges) that flag benign indicators."""
+        if self._benign is None:
+            from threatledger.knowledge.benign import BenignChecker
+
+            self._benign = BenignChecker()
+        return self._benign
+
+    @property
+    def cyber_ner(self) -> CyberNER | None:
+        """The trained cyber entity model, or None when its files are not installed (knowledge base and spaCy only)."""
+        if not self._cyber_ner_loaded:
+            self._cyber_ner_loaded = True
+            from threatledger.extract.cyberner import CyberNER
+
+            self._cyber_ner = CyberNER.load()
+        return self._cyber_ner
 
     @property
     def attack_model(self) -> TechniqueModel | None:
@@ -147,15 +171,19 @@ class Extractors:
 
         docs = list(documents) if not isinstance(documents, list) else documents
         kb = self.kb
-        benign = kb.benign if hasattr(kb, "benign") else None
+        benign = self.benign
+        cyber_ner = self.cyber_ner
         events = self.events
         attack_model = self.attack_model
         parsed = self.nlp.pipe((d.text for d in docs), batch_size=16, n_process=n_process)
         for document, sdoc in zip(docs, parsed, strict=True):
             published = _date(document.published)
-            found_entities = entities.extract_entities(sdoc, kb)
+            model_spans = cyber_ner.predict(document.text) if cyber_ner is not None else ()
+            found_entities = entities.extract_entities(sdoc, kb, model_spans)
             notes: list[str] = []
             versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
+            if cyber_ner is not None:
+                versions["cyberner"] = cyber_ner.version
             if events is not None:
                 found_events = events.extract(document.text, found_entities)
                 from threatledger.extract import events as event_module

@@ -237,3 +237,20 @@ def test_tld_list_is_bundled() -> None:
     tlds = top_level_domains()
     assert {"com", "zip", "onion", "xn--p1ai", "uk"} <= tlds
     assert "exe" not in tlds
+
+
+def test_the_pipeline_flags_benign_indicators_with_the_warning_list(tmp_path: Path) -> None:
+    """Wired end to end: public resolvers and top sites are kept but flagged, with the list that matched."""
+    from threatledger.config import Settings
+    from threatledger.ids import make_id, text_sha256
+    from threatledger.model import Document
+    from threatledger.pipeline import Extractors
+
+    text = "The implant resolved its server through 8.8.8.8, checked google.com, then beaconed to 185.220.101.47."
+    sha = text_sha256(text)
+    document = Document(id=make_id("document", sha256=sha), text=text, sha256=sha)
+    found = Extractors(Settings.load(str(tmp_path / "l.sqlite3")), with_events=False).run(document).indicators
+    flags = {i.value: (i.benign, i.benign_reason) for i in found}
+    assert flags["8.8.8.8"][0] and flags["8.8.8.8"][1]
+    assert flags["google.com"][0]
+    assert flags["185.220.101.47"] == (False, None)
