@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["NAME", "VERSION", "extract_claims", "sentences"]
 
 NAME = "claims"
-VERSION = "1"
+VERSION = "2"
 
 _NO_COMMENT = re.compile(cues.NO_COMMENT_PATTERN, re.IGNORECASE)
 _PERSON_PRONOUNS = cues.words("he she him his her")
