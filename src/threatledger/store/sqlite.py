@@ -13,7 +13,7 @@ from typing import Any
 
 from threatledger.errors import StoreError
 from threatledger.ids import canonical_json
-from threatledger.model import Document, Extraction, to_json
+from threatledger.model import Claim, Document, Extraction, to_json
 from threatledger.store.base import DocumentRow, FeedRow, Resolution, SaveResult, SearchHit
 from threatledger.store.resolution import ResolutionStoreMixin
 from threatledger.store.sqlite_schema import MIGRATIONS
@@ -261,6 +261,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
                 " VALUES (?,?,?,?,?)",
                 (incident.id, incident_id, document.id, document.published, canonical_json(record)),
             )
+        entity_names = {entity.id: entity.canonical for entity in ex.entities}
         for claim in ex.claims:
             record = to_json(claim)
             claim_incident = links.get(claim.incident, claim.incident) if claim.incident else None
@@ -273,7 +274,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
                     claim.incident,
                     document.id,
                     claim.stance,
-                    claim.claimant.text if claim.claimant else (document.publisher or "the article"),
+                    _claimant_name(claim, entity_names, document),
                     claim.actor.text,
                     claim.actor.canonical,
                     claim.actor.kind,
@@ -558,3 +559,13 @@ def _split_sql(script: str) -> list[str]:
     if buffer:
         statements.append("\n".join(buffer))
     return statements
+
+
+def _claimant_name(claim: Claim, entity_names: dict[str, str], document: Document) -> str:
+    """Who makes the claim, as analysts read it: the entity a pronoun or description refers to ("It" -> NISC),
+    else the words of the claimant, else the outlet itself."""
+    if claim.claimant_entity and claim.claimant_entity in entity_names:
+        return entity_names[claim.claimant_entity]
+    if claim.claimant is not None:
+        return claim.claimant.text
+    return document.publisher or "the article"
