@@ -38,6 +38,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from threatledger.extract import cues
+from threatledger.extract.victim_cues import (
+    ATTACK_EVENT_TYPES,
+    ATTACK_NOUNS,
+    ATTACKERS,
+    ENTRY_PREPS,
+    EXCLUDED_TYPES,
+    EXPLOIT_VERBS,
+    FLAW_NOUNS,
+    NAME_HEADS,
+    NEVER_VICTIMS,
+    NOUN_PREPS,
+    ORG_NOUNS,
+    OWNER_ROLES,
+    PATCH_VERBS,
+    PRODUCT_NOUNS,
+    SPEAKER_VERBS,
+    SUFFER_VERBS,
+    SYSTEM_DETS,
+    TITLES,
+    VENDOR_HEADS,
+    VICTIM_ROLES,
+    VICTIM_VERBS,
+    sector_of,
+)
 from threatledger.knowledge.countries import country_code
 from threatledger.model import Entity, Event, Mention, TimeExpression
 
@@ -46,97 +70,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
 __all__ = ["ATTACK_EVENT_TYPES", "Named", "VictimFinder", "VictimRef", "same_name", "sector_of"]
-
-ATTACK_EVENT_TYPES = frozenset(
-    [
-        "data-breach",
-        "phishing",
-        "ransomware",
-        "intrusion",
-        "ddos",
-        "malware-infection",
-        "supply-chain",
-        "destructive",
-        "fraud",
-        "vulnerability-exploitation",
-    ]
-)
-_VICTIM_ROLES = {"victim"}
-_OWNER_ROLES = {"vulnerable_system_owner"}
-
-# Verbs whose direct object (or passive subject) is what was attacked.
-_VICTIM_VERBS = cues.words(
-    """hack breach compromise infiltrate penetrate attack hit target infect encrypt disrupt access hijack
-    cripple paralyse paralyze knock deface skim ransom"""
-)
-# Verbs of getting in: "broke into X", "injected code into X".
-_ENTRY_PREPS = cues.words("into inside within")
-_ATTACK_NOUNS = cues.ATTACK_NOUNS | cues.words(
-    "cyberattacks cyber-attack skimmer skimming stuffing phishing ddos data-breach"
-)
-_NOUN_PREPS = cues.words("on against at of")
-_ATTACKERS = cues.words("hacker attacker intruder cybercriminal criminal actor gang extortionist")
-_SUFFER_VERBS = cues.words("suffer experience disclose report confirm announce detect discover investigate")
-_SPEAKER_VERBS = cues.SPEECH_VERBS | cues.words("notify inform decline comment investigate detect discover")
-_PATCH_VERBS = cues.words("patch fix address remediate release resolve mitigate")
-_FLAW_NOUNS = cues.words(
-    "vulnerability vulnerabilities flaw flaws bug bugs weakness hole zero-day cve patch update"
-)
-_FIND_VERBS = cues.words("find discover report disclose uncover identify spot")
-# Verbs whose "in" complement is the flawed system used, not the organisation attacked ("exploited a bug in X").
-_EXPLOIT_VERBS = cues.words("exploit abuse leverage use weaponize weaponise chain")
-_VENDOR_HEADS = cues.words("product products software")
-# Nouns for products: a name that modifies them classifies the product ("an Ivanti Connect Secure appliance").
-_PRODUCT_NOUNS = cues.words(
-    """appliance appliances server servers software app apps application applications device devices router routers
-    firewall firewalls gateway gateways plugin plugins plug-in extension extensions library libraries product products
-    client clients browser browsers firmware driver drivers component components module modules suite framework vpn
-    controller controllers platform"""
-)
-# Common nouns that designate an organisation ("the company said"; "a freight company").
-ORG_NOUNS = cues.words(
-    """company firm business corporation utility bank lender insurer retailer automaker carmaker manufacturer
-    maker provider operator chain group university college school hospital clinic agency ministry department
-    county city council municipality airline carrier developer vendor organisation organization institution
-    authority government district store brand giant exchange network"""
-)
-# Last words of proper names that mark an organisation ("Borealis Power", "Juniper Air", "Helix County").
-_NAME_HEADS = cues.words(
-    """inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag co co. company group holdings bank bancorp
-    university college school academy hospital hospitals clinic clinics health healthcare medical network networks
-    systems labs technologies technology software cloud power energy electric utilities air airlines airways motors
-    logistics goods insurance financial capital media pharma pharmaceuticals county city council agency ministry
-    department authority institute foundation association services solutions security telecom communications
-    partners industries international enterprises store stores foods retail"""
-)
-# Titles that end an organisation's name in "Hancock Health CEO Steve Long".
-_TITLES = cues.words("ceo cfo cto ciso coo president director chief chairman spokesman spokeswoman secretary")
-_EXCLUDED_TYPES = {"country", "threat-actor", "malware", "tool", "sector", "person", "location"}
-_NEVER_VICTIMS = {"country", "threat-actor", "malware", "tool"}
-_SYSTEM_DETS = cues.words("the this that")
-_SECTORS = (
-    (
-        "government",
-        cues.words("agency ministry government department center centre office cabinet council county"),
-    ),
-    ("defense", cues.words("defense defence military army navy")),
-    (
-        "transportation",
-        cues.words("port airport airline air railway rail shipping logistics freight carrier"),
-    ),
-    ("financial", cues.words("bank banks exchange insurer payment lender bancorp financial")),
-    ("healthcare", cues.words("hospital health clinic clinics healthcare medical patient")),
-    ("education", cues.words("university school college academy")),
-    ("energy", cues.words("energy power grid pipeline utility electricity electric")),
-    ("manufacturing", cues.words("automaker carmaker manufacturer motors factory")),
-    ("retail", cues.words("retailer store stores goods shop")),
-    ("technology", cues.words("software cloud technologies technology")),
-)
-
-
-def sector_of(words: set[str]) -> str | None:
-    """The sector named by any of the lower-cased words describing a victim."""
-    return next((sector for sector, terms in _SECTORS if words & terms), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +147,7 @@ class VictimFinder:
                 lo <= i < hi
                 and doc[i].pos_ == "PROPN"
                 and doc[i].text[:1].isupper()
-                and doc[i].lower_ not in _TITLES
+                and doc[i].lower_ not in TITLES
                 and doc[i].ent_type_ not in {"DATE", "TIME"}
             )
 
@@ -257,7 +190,7 @@ class VictimFinder:
         if self._is_source(text):
             return None
         entity = self._entity_at(start_char, start_char + len(text))
-        if entity is not None and entity.type in _NEVER_VICTIMS and entity.type != "country":
+        if entity is not None and entity.type in NEVER_VICTIMS and entity.type != "country":
             return None
         code = country_code(text)
         if code is not None or (entity is not None and entity.type == "country"):
@@ -267,12 +200,12 @@ class VictimFinder:
         org = (
             (entity is not None and entity.type == "organization")
             or (text.isupper() and len(text) >= 3 and text.isalpha())  # an acronym: "NISC", "FBI"
-            or text.split()[-1].lower() in _NAME_HEADS
+            or text.split()[-1].lower() in NAME_HEADS
             or bool(describing & ORG_NOUNS)
         )
         if entity is not None and entity.type == "person" and not org:
             return None  # a person speaks for a victim far more often than being one
-        if entity is not None and entity.type in _EXCLUDED_TYPES and not org:
+        if entity is not None and entity.type in EXCLUDED_TYPES and not org:
             entity = None
         country = (entity.country if entity is not None and entity.type == "organization" else None) or (
             self._country_near(span)
@@ -286,7 +219,7 @@ class VictimFinder:
 
     def _product(self, token: Token) -> Named | None:
         """A product named in full: "the Orbital FTP server" -> "Orbital FTP server" (no vendor or possessor)."""
-        if token.pos_ != "NOUN" or token.lemma_ not in _PRODUCT_NOUNS or token.lemma_ in _VENDOR_HEADS:
+        if token.pos_ != "NOUN" or token.lemma_ not in PRODUCT_NOUNS or token.lemma_ in VENDOR_HEADS:
             return None  # "a flaw in a Microsoft product": the name is the vendor's
         if any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "of") for c in token.children):
             return None
@@ -418,7 +351,7 @@ class VictimFinder:
                     Named(token.idx, token.idx + len(token), token.text, words=words, anonymous=True)
                 )
             return VictimRef(ante, by_reference=True)
-        if _definite(token) and token.pos_ == "NOUN" and token.lemma_ not in _ATTACK_NOUNS:
+        if _definite(token) and token.pos_ == "NOUN" and token.lemma_ not in ATTACK_NOUNS:
             return VictimRef(None)  # "the network": the victim already talked about
         return None
 
@@ -459,7 +392,7 @@ class VictimFinder:
             vulnerability = (
                 event.type.startswith("vulnerability") and event.type != "vulnerability-exploitation"
             )
-            roles = _OWNER_ROLES if vulnerability else _VICTIM_ROLES
+            roles = OWNER_ROLES if vulnerability else VICTIM_ROLES
             for arg in event.arguments:
                 if arg.role.lower().replace("-", "_") not in roles:
                     continue
@@ -499,15 +432,15 @@ class VictimFinder:
                 continue  # a link the parser made across a line break (headline to byline)
             kind = "attack"
             slot = (
-                (token.dep_ == "dobj" and head.lemma_ in _VICTIM_VERBS and head.pos_ == "VERB")
-                or (token.dep_ == "nsubjpass" and head.lemma_ in _VICTIM_VERBS)
-                or (token.dep_ == "pobj" and head.lower_ in _NOUN_PREPS and _is_attack_noun(head.head))
+                (token.dep_ == "dobj" and head.lemma_ in VICTIM_VERBS and head.pos_ == "VERB")
+                or (token.dep_ == "nsubjpass" and head.lemma_ in VICTIM_VERBS)
+                or (token.dep_ == "pobj" and head.lower_ in NOUN_PREPS and _is_attack_noun(head.head))
                 or (
                     token.dep_ == "pobj"
-                    and head.lower_ in _ENTRY_PREPS
+                    and head.lower_ in ENTRY_PREPS
                     and head.head.pos_ in {"VERB", "AUX"}
                     and (
-                        head.head.lemma_ in _VICTIM_VERBS | cues.words("break get inject plant")
+                        head.head.lemma_ in VICTIM_VERBS | cues.words("break get inject plant")
                         or _actor_subject(head.head)
                     )
                 )
@@ -515,7 +448,7 @@ class VictimFinder:
                     token.dep_ == "pobj"
                     and head.lower_ in {"in"}
                     and _actor_subject(head.head)
-                    and head.head.lemma_ not in _EXPLOIT_VERBS
+                    and head.head.lemma_ not in EXPLOIT_VERBS
                 )
                 or (
                     token.dep_ in {"compound", "poss", "nmod"}
@@ -523,16 +456,16 @@ class VictimFinder:
                     and self._org_name(token)
                 )
                 or (token.dep_ in {"dobj", "pobj"} and _in_attack_clause(token))
-                or (token.dep_ == "nsubj" and head.lemma_ in _SUFFER_VERBS and _has_attack_object(head))
+                or (token.dep_ == "nsubj" and head.lemma_ in SUFFER_VERBS and _has_attack_object(head))
                 or (token.dep_ == "nsubj" and head.lemma_ in {"expose", "leak"} and head.pos_ == "VERB")
             )
-            if not slot and token.dep_ == "nsubj" and head.lemma_ in _PATCH_VERBS and _has_flaw_object(head):
+            if not slot and token.dep_ == "nsubj" and head.lemma_ in PATCH_VERBS and _has_flaw_object(head):
                 slot, kind = True, "vulnerability"
             if (
                 not slot
                 and token.dep_ == "pobj"
                 and head.lower_ in {"in", "of"}
-                and head.head.lemma_ in _FLAW_NOUNS
+                and head.head.lemma_ in FLAW_NOUNS
             ):
                 slot, kind = True, "vulnerability"
             if not slot:
@@ -557,7 +490,7 @@ class VictimFinder:
         for token in sent:
             if (
                 token.dep_ != "nsubj"
-                or token.head.lemma_ not in _SPEAKER_VERBS
+                or token.head.lemma_ not in SPEAKER_VERBS
                 or not _within(token.head, sent)
             ):
                 continue
@@ -581,11 +514,7 @@ class VictimFinder:
             return None
         for sent in sents:
             for token in sent:
-                if (
-                    token.dep_ == "nsubj"
-                    and token.head.lemma_ in _SPEAKER_VERBS
-                    and _within(token.head, sent)
-                ):
+                if token.dep_ == "nsubj" and token.head.lemma_ in SPEAKER_VERBS and _within(token.head, sent):
                     found = self.resolve(token)
                     if (
                         found is not None
@@ -614,23 +543,21 @@ def _fold(text: str) -> str:
 
 def _classifies_product(token: Token) -> bool:
     """ "an Ivanti appliance": an indefinite product noun, whose name modifier says which product, not whose."""
-    return token.lemma_ in _PRODUCT_NOUNS and any(
+    return token.lemma_ in PRODUCT_NOUNS and any(
         c.dep_ == "det" and c.lower_ in {"a", "an"} for c in token.children
     )
 
 
 def _definite(token: Token) -> bool:
-    return any(c.dep_ == "det" and c.lower_ in _SYSTEM_DETS for c in token.children)
+    return any(c.dep_ == "det" and c.lower_ in SYSTEM_DETS for c in token.children)
 
 
 def _is_attack_noun(token: Token) -> bool:
-    return token.pos_ in {"NOUN", "PROPN"} and (
-        token.lemma_ in _ATTACK_NOUNS or token.lower_ in _ATTACK_NOUNS
-    )
+    return token.pos_ in {"NOUN", "PROPN"} and (token.lemma_ in ATTACK_NOUNS or token.lower_ in ATTACK_NOUNS)
 
 
 def _actor_subject(verb: Token) -> bool:
-    return any(c.dep_ == "nsubj" and c.lemma_ in _ATTACKERS for c in verb.children)
+    return any(c.dep_ == "nsubj" and c.lemma_ in ATTACKERS for c in verb.children)
 
 
 def _in_attack_clause(token: Token) -> bool:
@@ -646,7 +573,7 @@ def _has_attack_object(verb: Token) -> bool:
 
 
 def _has_flaw_object(verb: Token) -> bool:
-    return any(c.dep_ in {"dobj", "nsubjpass"} and c.lemma_ in _FLAW_NOUNS for c in verb.children)
+    return any(c.dep_ in {"dobj", "nsubjpass"} and c.lemma_ in FLAW_NOUNS for c in verb.children)
 
 
 def _is_attacker(token: Token) -> bool:
@@ -657,8 +584,8 @@ def _is_attacker(token: Token) -> bool:
 def _about_attack(sent: SpacySpan) -> bool:
     """Whether a sentence tells of an attack: an attack noun, an attacker, or an attack verb."""
     for token in sent:
-        if _is_attack_noun(token) or token.lemma_ in _ATTACKERS:
+        if _is_attack_noun(token) or token.lemma_ in ATTACKERS:
             return True
-        if token.pos_ == "VERB" and token.lemma_ in _VICTIM_VERBS | cues.words("steal exfiltrate"):
+        if token.pos_ == "VERB" and token.lemma_ in VICTIM_VERBS | cues.words("steal exfiltrate"):
             return True
     return False
