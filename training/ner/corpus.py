@@ -113,3 +113,14 @@ def holdout_split(keys: list[str], every: int, seed: int) -> tuple[list[str], li
     random.Random(seed).shuffle(order)
     held = set(order[::every])
     return [k for k in sorted(keys) if k not in held], [k for k in sorted(keys) if k in held]
+
+
+def cy_holdout(keys: list[str], fraction: float = 1 / 7) -> tuple[list[str], list[str]]:
+    """CyNER documents split into (train, held out) with the last `fraction` held out.
+
+    CyNER keeps each article's sentences together, so a contiguous tail holds out whole articles; documents drawn
+    at random would share articles (and malware names) with the training documents and reward memorisation.
+    """
+    order = sorted(keys)
+    cut = len(order) - max(1, round(len(order) * fraction))
+    return order[:cut], order[cut:]

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import Chunk, annoctr, cyner, holdout_split
+from corpus import Chunk, annoctr, cy_holdout, cyner, holdout_split
 from train import prf
 
 from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
@@ -54,7 +54,7 @@ def main() -> None:
     ce, ne = annoctr(ctr, "train", "ce"), annoctr(ctr, "train", "ne")
     _, ctr_held = holdout_split(list(ce), 9, args.seed)
     cy_docs = cyner(args.data / "cyner" / "train.txt")
-    _, cy_held = holdout_split([f"{i:04d}" for i in range(len(cy_docs))], 7, args.seed)
+    _, cy_held = cy_holdout([f"{i:04d}" for i in range(len(cy_docs))])
     ctr_chunks = [
         Chunk(a.source, a.text, a.spans + b.spans)
         for k in ctr_held

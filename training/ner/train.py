@@ -25,7 +25,7 @@ from spacy.util import filter_spans, fix_random_seed, minibatch
 from thinc.api import Adam
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import CYNER_LABELS, Chunk, annoctr, chunks, cyner, holdout_split, read_conll
+from corpus import CYNER_LABELS, Chunk, annoctr, chunks, cy_holdout, cyner, holdout_split, read_conll
 
 from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
 
@@ -75,7 +75,9 @@ def build(init: str) -> Language:
     return nlp
 
 
-def example(nlp: Language, chunk: Chunk, stats: Counter[str], pred: Doc | None = None) -> Example:
+def example(
+    nlp: Language, chunk: Chunk, stats: Counter[str], pred: Doc | None = None, partial: bool = False
+) -> Example:
     pred = nlp.make_doc(chunk.text) if pred is None else pred
     ref = nlp.make_doc(chunk.text)
     ents = []
@@ -89,7 +91,8 @@ def example(nlp: Language, chunk: Chunk, stats: Counter[str], pred: Doc | None =
     kept = filter_spans(ents)
     stats["dropped_overlap"] += len(ents) - len(kept)
     stats["spans"] += len(chunk.spans)
-    ref.set_ents(kept, default="outside")
+    # partial: tokens outside the spans are unannotated, so a head learns the spans without learning "O"
+    ref.set_ents(kept, default="missing" if partial else "outside")
     return Example(pred, ref)
 
 
@@ -150,6 +153,12 @@ def main() -> None:
     ap.add_argument("--max-epochs", type=int, default=30)
     ap.add_argument("--patience", type=int, default=4)
     ap.add_argument("--minutes", type=float, default=18.0, help="stop starting epochs after this long")
+    ap.add_argument(
+        "--cy-to-ce",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also train the cyber head on CyNER malware spans (partial annotation)",
+    )
     ap.add_argument("--batch", type=int, default=8, help="AnnoCTR chunks per step")
     ap.add_argument("--ext-chunks", type=int, default=300, help="AnnoCTR ext chunks sampled per epoch")
     ap.add_argument("--dropout", type=float, default=0.15)
@@ -167,10 +176,15 @@ def main() -> None:
     cy_docs = cyner(args.data / "cyner" / "train.txt")
     cy_sents = read_conll(args.data / "cyner" / "train.txt")
     cy_idx = [f"{i:04d}" for i in range(len(cy_docs))]
-    cy_train_i, cy_held_i = holdout_split(cy_idx, 7, args.seed)
+    cy_train_i, cy_held_i = cy_holdout(cy_idx)
     ext = [c for doc in annoctr(ctr, "ext", "ne").values() for c in doc]
     nlp = build(args.init)
     stats: Counter[str] = Counter()
+    cy_train_chunks = [
+        c
+        for i in cy_train_i
+        for c in chunks("cyner", cy_sents[int(i) * 20 : int(i) * 20 + 20], 1, CYNER_LABELS, args.cy_chunk)
+    ]
     # an AnnoCTR chunk trains the cyber and the general head in one step, on one shared predicted Doc
     ctr_pairs: list[tuple[Example, Example]] = []
     for k in ctr_train:
@@ -181,12 +195,23 @@ def main() -> None:
     streams = {
         "ner_ce": [a for a, _ in ctr_pairs],
         "ner_ne": [b for _, b in ctr_pairs],
-        "ner_cy": [
-            example(nlp, c, stats)
-            for i in cy_train_i
-            for c in chunks("cyner", cy_sents[int(i) * 20 : int(i) * 20 + 20], 1, CYNER_LABELS, args.cy_chunk)
-        ],
+        "ner_cy": [example(nlp, c, stats) for c in cy_train_chunks],
     }
+    # CyNER malware names also teach the cyber head (as partial annotation: CyNER has no GROUP/TOOL layer)
+    cy_as_ce = (
+        [
+            example(
+                nlp,
+                Chunk(eg.predicted.text, eg.predicted.text, tuple(s for s in c.spans if s[2] == "MALWARE")),
+                Counter(),
+                pred=eg.predicted,
+                partial=True,
+            )
+            for eg, c in zip(streams["ner_cy"], cy_train_chunks, strict=True)
+        ]
+        if args.cy_to_ce
+        else []
+    )
     ext_examples = [example(nlp, c, stats) for c in ext]
     held = {
         "ner_ce": [c for k in ctr_held for c in ce[k]],
@@ -224,9 +249,11 @@ def main() -> None:
         rng.shuffle(pairs)
         for b in minibatch(pairs, size=args.batch):
             steps.append([("ner_ce", [x for x, _ in b]), ("ner_ne", [y for _, y in b])])
-        cy = list(streams["ner_cy"])
+        cy = list(range(len(streams["ner_cy"])))
         rng.shuffle(cy)
-        steps += [[("ner_cy", b)] for b in minibatch(cy, size=args.batch)]
+        for b in minibatch(cy, size=args.batch):
+            step = [("ner_cy", [streams["ner_cy"][i] for i in b])]
+            steps.append([("ner_ce", [cy_as_ce[i] for i in b]), *step] if cy_as_ce else step)
         steps += [
             [("ner_ne", b)] for b in minibatch(rng.sample(ext_examples, args.ext_chunks), size=args.batch)
         ]

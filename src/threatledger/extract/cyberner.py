@@ -4,7 +4,7 @@ The model (``threatledger/models/cyberner``, a spaCy pipeline) has one shared to
 each trained on a corpus layer whose annotation is complete for the head's labels, so no head learns that an
 unannotated mention is "not an entity":
 
-    ner_ce   GROUP MALWARE TOOL                         AnnoCTR cyber layer
+    ner_ce   GROUP MALWARE TOOL                         AnnoCTR cyber layer (+ CyNER malware, partially annotated)
     ner_cy   MALWARE SYSTEM VULNERABILITY (ORG INDICATOR) CyNER
     ner_ne   ORG LOC SECTOR                             AnnoCTR general layer (train and ext)
 
