@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from threatledger.extract.events import (
     NAME,
     RULE_TYPES,
     VERSION,
+    Decoding,
     EventExtractor,
     TriggerWindow,
 )
@@ -107,3 +109,40 @@ def test_trigger_window_round_trip() -> None:
     assert window.to_document(ws, we) == (acme, acme + 4)
     marker = window.text.index("[[")
     assert window.to_document(marker, marker + 2) is None
+
+
+def test_trigger_window_reads_the_sentence_before() -> None:
+    text = "One. Hackers stole the data of Acme. Three here. Four."
+    sentences = [(0, 4), (5, 36), (37, 48), (49, 54)]
+    start = text.index("stole")
+    window = TriggerWindow.around(text, sentences, start, start + 5, "data-breach", context=0, before=1)
+    assert window.text.startswith("One.") and "Three" not in window.text
+    alone = TriggerWindow.around(text, sentences, start, start + 5, "data-breach", context=0)
+    assert alone.text.startswith("Hackers")
+
+
+def test_decoding_round_trips_through_json() -> None:
+    decoding = Decoding(trigger_bias=1.0, argument_bias=2.0, type_bias={"phishing": -0.5}, short_sentence=60)
+    assert Decoding.from_json(decoding.to_json()) == decoding
+    assert Decoding.from_json({}) == Decoding()
+
+
+def test_recall_biases_add_arguments_and_leave_the_model_as_loaded(extractor: EventExtractor) -> None:
+    base = extractor.with_decoding(replace(extractor.decoding, argument_bias=0.0, trigger_bias=0.0))
+    plain = base.extract(TEXT)
+    eager = base.with_decoding(replace(base.decoding, argument_bias=3.0, trigger_bias=2.0))
+    more = eager.extract(TEXT)
+    assert len({e.trigger for e in more}) >= len({e.trigger for e in plain})
+    assert sum(len(e.arguments) for e in more) >= sum(len(e.arguments) for e in plain)
+    assert eager.with_decoding(base.decoding).extract(TEXT) == plain
+    extractor.with_decoding(extractor.decoding)  # back to the shipped settings for the other tests
+
+
+def test_harvested_arguments_join_events_and_add_none(extractor: EventExtractor) -> None:
+    text = TEXT + " Attackers also stole the passwords of its staff."
+    without = extractor.with_decoding(replace(extractor.decoding, harvest=False)).extract(text)
+    with_ = extractor.with_decoding(replace(extractor.decoding, harvest=True)).extract(text)
+    extractor.with_decoding(extractor.decoding)
+    assert [e.trigger for e in with_] == [e.trigger for e in without]
+    for a, b in zip(without, with_, strict=True):
+        assert set(a.arguments) <= set(b.arguments)

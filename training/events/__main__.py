@@ -15,11 +15,22 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
 import spacy
-from training.events.corpus import conditioned_docs, read_split, split_tune, trigger_docs, write_docbin
+from spacy.language import Language
+from spacy.tokens import Doc
+from training.events.corpus import (
+    GoldDoc,
+    conditioned_docs,
+    predicted_docs,
+    read_split,
+    split_tune,
+    trigger_docs,
+    write_docbin,
+)
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("training.events")
@@ -29,7 +40,7 @@ def prepare(data: Path, work: Path) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     fit, tune = split_tune(read_split(data / "train"))
-    makers = {
+    makers: dict[str, Callable[[Language, list[GoldDoc]], Iterator[Doc]]] = {
         "triggers": trigger_docs,
         # argument windows: the trigger's sentence and one each side first, then the sentence alone (what
         # extraction reads: 96% of the arguments, 40% of the tokens)
@@ -42,8 +53,20 @@ def prepare(data: Path, work: Path) -> None:
         log.info("%s: %d fit docs, %d tune docs", name, n_fit, n_tune)
 
 
+def prepare_predicted(data: Path, work: Path, triggers: Path) -> None:
+    """Argument windows around the trained trigger tagger's own triggers on the fitted part, with the gold ones."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    tagger = spacy.load(triggers, exclude=["textcat_multilabel"])
+    fit, tune = split_tune(read_split(data / "train"))
+    docs = [*conditioned_docs(nlp, fit, 0), *predicted_docs(nlp, fit, tagger, 0)]
+    n_fit = write_docbin(docs, work / "argumentspred-fit.spacy")
+    n_tune = write_docbin(conditioned_docs(nlp, tune, 0), work / "argumentspred-tune.spacy")
+    log.info("argumentspred: %d fit docs, %d tune docs", n_fit, n_tune)
+
+
 def train(name: str, work: Path, seed: int, config: str | None = None, extra: tuple[str, ...] = ()) -> Path:
-    out = work / f"{config or name}-model"
+    out = work / f"{name}-model"
     cmd = [
         sys.executable, "-m", "spacy", "train", str(HERE / f"{config or name}.cfg"),
         "--output", str(out),
@@ -84,6 +107,12 @@ def main() -> None:
         if name == "arguments":
             # a second run from the best checkpoint, on single-sentence windows, with constant batches
             best = train("arguments0", args.work, args.seed, "arguments-resume", ("--paths.base", str(best)))
+            # a third on the same windows plus those around the trigger tagger's own triggers on the fitted part
+            # (right or wrong: extraction reads windows around predicted triggers)
+            prepare_predicted(args.data, args.work, args.out / "triggers")
+            best = train(
+                "argumentspred", args.work, args.seed, "arguments-resume", ("--paths.base", str(best))
+            )
         install(best, args.out / name)
         meta = json.loads((best / "meta.json").read_text())
         log.info(

@@ -164,3 +164,43 @@ def conditioned_docs(nlp: Language, docs: list[GoldDoc], context: int = 0) -> It
             doc.set_ents(_non_overlapping(doc, spans))
             yield doc
     log.info("conditioned windows: %d arguments inside, %d outside or on the trigger", kept, lost)
+
+
+def predicted_docs(nlp: Language, docs: list[GoldDoc], triggers: Language, context: int = 0) -> Iterator[Doc]:
+    """Argument windows around the trigger tagger's own triggers, to train on what extraction sees.
+
+    A predicted trigger that overlaps a gold event of its type gets that event's arguments (its span and so its
+    window differ from the gold trigger's: windows identical to a gold trigger's are left to
+    :func:`conditioned_docs`); one that matches no gold event gets a window without arguments. ``nlp`` must set
+    sentence boundaries; ``triggers`` is the trained trigger pipeline.
+    """
+    from threatledger.extract.events import TriggerWindow
+
+    matched = spurious = 0
+    for g, tdoc in zip(docs, triggers.pipe(g.text for g in docs), strict=True):
+        sentences = [(s.start_char, s.end_char) for s in nlp(g.text).sents]
+        gold_spans = {(e.trigger.start, e.trigger.end, e.type) for e in g.events}
+        for ent in tdoc.ents:
+            start, end, etype = ent.start_char, ent.end_char, ent.label_
+            if (start, end, etype) in gold_spans:
+                continue
+            event = next(
+                (e for e in g.events if e.type == etype and e.trigger.start < end and start < e.trigger.end),
+                None,
+            )
+            w = TriggerWindow.around(g.text, sentences, start, end, etype, context)
+            spans = []
+            for a in event.arguments if event else ():
+                if (
+                    a.start >= w.offset
+                    and a.end <= w.offset + len(w.text) - w.open_len - w.close_len
+                    and not (a.start < end and start < a.end)
+                ):
+                    s, t = w.to_window(a.start, a.end)
+                    spans.append(GoldSpan(s, t, a.label))
+            matched += event is not None
+            spurious += event is None
+            doc = nlp.make_doc(w.text)
+            doc.set_ents(_non_overlapping(doc, spans))
+            yield doc
+    log.info("predicted-trigger windows: %d matching a gold event, %d spurious", matched, spurious)

@@ -7,10 +7,12 @@ Two small spaCy pipelines trained from scratch on CASIE (``training/events``) an
 * ``arguments/``: an argument tagger typed by role (CASIE's 26 roles, lower-case with ``_``) that reads the
   sentences around one trigger, the trigger marked with its type (:class:`TriggerWindow`).
 
-Decoding (settings in ``decoding.json``, chosen on a held-out tenth of the training data): triggers of a type the
-document classifier finds unlikely are dropped; a type it finds very likely but that no trigger carries gets one
-from a cue list of frequent training triggers; the argument tagger then runs once per trigger and roles the
-event type does not admit are dropped.
+Decoding (settings in ``decoding.json``, chosen on a held-out tenth of the training data): both taggers are shifted
+towards recall by lowering the score of their "outside" transition (the greedy taggers are precise but miss much);
+triggers of a type the document classifier finds unlikely are dropped; a type it finds very likely but that no
+trigger carries gets one from a cue list of frequent training triggers; the argument tagger then runs once per
+trigger, and once around each cue phrase of the document's event types in sentences without such a trigger (those
+arguments join the nearest event of the type); roles the event type does not admit are dropped.
 
 A second layer of cue rules adds types outside CASIE (intrusion, ddos, malware-infection, supply-chain, destructive,
 fraud, vulnerability-exploitation) for sentences where no CASIE trigger fired; those events carry no arguments.
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 CASIE_TYPES = ("data-breach", "phishing", "ransomware", "vulnerability-discovery", "vulnerability-patch")
 RULE_TYPES = (
@@ -110,9 +112,17 @@ class Decoding:
         1.01  # for a type scored at least this, every cue phrase not already tagged is a trigger
     )
     context: int = 0  # sentences each side of the trigger that the argument tagger reads (as in training)
+    short_sentence: int = (
+        0  # a trigger sentence shorter than this (characters) is read with the one before it
+    )
+    trigger_bias: float = 0.0  # taken off the trigger tagger's "outside" score: higher, more triggers
+    type_bias: dict[str, float] = field(default_factory=dict)  # event type -> added to its "begin" scores
+    argument_bias: float = 0.0  # taken off the argument tagger's "outside" score: higher, more arguments
+    role_bias: dict[str, float] = field(default_factory=dict)  # role -> added to its "begin" scores
     role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type -> fallback trigger phrases
     rule_types: bool = True  # add the non-CASIE rule types
+    harvest: bool = False  # read more arguments around the cue phrases of the document's event types
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decoding:
@@ -122,9 +132,15 @@ class Decoding:
             add_threshold=float(data.get("add_threshold", 0.8)),
             cue_threshold=float(data.get("cue_threshold", 1.01)),
             context=int(data.get("context", 0)),
+            short_sentence=int(data.get("short_sentence", 0)),
+            trigger_bias=float(data.get("trigger_bias", 0.0)),
+            type_bias={str(k): float(v) for k, v in data.get("type_bias", {}).items()},
+            argument_bias=float(data.get("argument_bias", 0.0)),
+            role_bias={str(k): float(v) for k, v in data.get("role_bias", {}).items()},
             role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
             cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
             rule_types=bool(data.get("rule_types", True)),
+            harvest=bool(data.get("harvest", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -134,9 +150,15 @@ class Decoding:
             "add_threshold": self.add_threshold,
             "cue_threshold": self.cue_threshold,
             "context": self.context,
+            "short_sentence": self.short_sentence,
+            "trigger_bias": self.trigger_bias,
+            "type_bias": dict(sorted(self.type_bias.items())),
+            "argument_bias": self.argument_bias,
+            "role_bias": dict(sorted(self.role_bias.items())),
             "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
             "cues": {k: list(v) for k, v in sorted(self.cues.items())},
             "rule_types": self.rule_types,
+            "harvest": self.harvest,
         }
 
 
@@ -203,10 +225,12 @@ class TriggerWindow:
         end: int,
         etype: str,
         context: int = 1,
+        before: int = 0,
     ) -> TriggerWindow:
-        """``sentences`` are (start, end) character ranges in order; ``context`` sentences are added each side."""
+        """``sentences`` are (start, end) character ranges in order; ``context`` sentences are added each side,
+        ``before`` more before."""
         starts = [s for s, _ in sentences] or [0]
-        first = max(0, bisect.bisect_right(starts, start) - 1 - context)
+        first = max(0, bisect.bisect_right(starts, start) - 1 - context - before)
         last = min(len(sentences) - 1, max(0, bisect.bisect_right(starts, max(start, end - 1)) - 1) + context)
         w_start = min(sentences[first][0], start) if sentences else 0
         w_end = max(sentences[last][1], end) if sentences else len(text)
@@ -261,11 +285,20 @@ class EventExtractor:
     """Loaded once per process (two spaCy pipelines, about 12 MB); ``extract`` is then pure."""
 
     def __init__(
-        self, triggers: Language, arguments: Language, decoding: Decoding, doctypes: DocTypes | None = None
+        self,
+        triggers: Language,
+        arguments: Language,
+        decoding: Decoding,
+        doctypes: DocTypes | None = None,
+        _biases: tuple[Any, Any] | None = None,
     ) -> None:
         self._triggers = triggers
         self._arguments = arguments
         self.decoding = decoding
+        # the taggers' own output-layer biases, before the decoding's recall settings are added to them
+        self._biases = _biases or (_output_bias(triggers).copy(), _output_bias(arguments).copy())
+        _set_bias(triggers, self._biases[0], decoding.trigger_bias, decoding.type_bias)
+        _set_bias(arguments, self._biases[1], decoding.argument_bias, decoding.role_bias)
         self._doctypes = doctypes
         self._doctype_index = {g: i for i, g in enumerate(doctypes.vocab)} if doctypes else {}
         self._cue_patterns = {
@@ -300,8 +333,11 @@ class EventExtractor:
         return cls(triggers, arguments, decoding, doctypes)
 
     def with_decoding(self, decoding: Decoding) -> EventExtractor:
-        """The same models with other decoding settings (used to choose them on held-out data)."""
-        return EventExtractor(self._triggers, self._arguments, decoding, self._doctypes)
+        """The same models with other decoding settings (used to choose them on held-out data).
+
+        The taggers are shared, not copied: their recall settings become the new ones for this extractor too.
+        """
+        return EventExtractor(self._triggers, self._arguments, decoding, self._doctypes, self._biases)
 
     def extract(self, text: str, entities: Sequence[Entity] = ()) -> tuple[Event, ...]:
         return self.extract_many([text], [entities])[0]
@@ -321,34 +357,75 @@ class EventExtractor:
     ) -> list[tuple[Event, ...]]:
         """Events from analysed texts: triggers chosen, then arguments tagged in each trigger's window."""
         d = self.decoding
-        per_doc: list[tuple[list[_Trigger], list[tuple[int, int]]]] = []
+        per_doc: list[tuple[list[_Trigger], list[_Trigger], list[tuple[int, int]]]] = []
         windows: list[TriggerWindow] = []
         for text, tdoc in zip(texts, tdocs, strict=True):
             sentences = [(s.start_char, s.end_char) for s in tdoc.sents] or [(0, len(text))]
             triggers = self._choose_triggers(text, tdoc, sentences)
-            per_doc.append((triggers, sentences))
+            extra = self._harvest_triggers(text, sentences, triggers) if d.harvest else []
+            per_doc.append((triggers, extra, sentences))
             windows.extend(
-                TriggerWindow.around(text, sentences, t.start, t.end, t.type, d.context) for t in triggers
+                TriggerWindow.around(
+                    text,
+                    sentences,
+                    t.start,
+                    t.end,
+                    t.type,
+                    d.context,
+                    int(sentences[t.sent][1] - sentences[t.sent][0] < d.short_sentence),
+                )
+                for t in triggers + extra
             )
         wdocs = iter(self._arguments.pipe((w.text for w in windows), batch_size=64))
         witer = iter(windows)
         out: list[tuple[Event, ...]] = []
-        for i, (text, (triggers, sentences)) in enumerate(zip(texts, per_doc, strict=True)):
+        for i, (text, (triggers, extra, sentences)) in enumerate(zip(texts, per_doc, strict=True)):
             ents = entities[i] if entities is not None and i < len(entities) else ()
-            events: list[Event] = []
-            for t in triggers:
-                window, wdoc = next(witer), next(wdocs)
-                events.append(
-                    Event(
-                        type=t.type,
-                        realis=_realis(text, sentences, t),
-                        trigger=Mention(t.start, t.end, text[t.start : t.end]),
-                        arguments=self._arguments_of(text, t, window, wdoc, ents),
-                    )
+            found = [self._arguments_of(text, t, next(witer), next(wdocs), ents) for t in triggers + extra]
+            arguments = [list(a) for a in found[: len(triggers)]]
+            for t, args in zip(extra, found[len(triggers) :], strict=True):
+                # arguments read around a cue phrase go to the nearest event of the type, unless it has them
+                near = min(
+                    (j for j, u in enumerate(triggers) if u.type == t.type),
+                    key=lambda j: abs(triggers[j].start - t.start),
                 )
+                taken = {
+                    (a.role, a.start, a.end)
+                    for j, u in enumerate(triggers)
+                    if u.type == t.type
+                    for a in arguments[j]
+                }
+                arguments[near].extend(a for a in args if (a.role, a.start, a.end) not in taken)
+            events: list[Event] = [
+                Event(
+                    type=t.type,
+                    realis=_realis(text, sentences, t),
+                    trigger=Mention(t.start, t.end, text[t.start : t.end]),
+                    arguments=tuple(args),
+                )
+                for t, args in zip(triggers, arguments, strict=True)
+            ]
             if d.rule_types:
                 events.extend(self._rule_events(text, sentences, {t.sent for t in triggers}))
             out.append(tuple(sorted(events, key=lambda e: (e.trigger.start, e.trigger.end, e.type))))
+        return out
+
+    def _harvest_triggers(
+        self, text: str, sentences: list[tuple[int, int]], triggers: list[_Trigger]
+    ) -> list[_Trigger]:
+        """Cue phrases of the document's event types in sentences without a trigger of that type: their windows
+        are read for more arguments of the type, not reported as events (at most one per sentence and type)."""
+        out: list[_Trigger] = []
+        for etype in sorted({t.type for t in triggers}):
+            pattern = self._cue_patterns.get(etype)
+            if pattern is None:
+                continue
+            taken = {t.sent for t in triggers if t.type == etype}
+            for m in pattern.finditer(text):
+                sent = _sentence_of(sentences, m.start())
+                if sent not in taken:
+                    taken.add(sent)
+                    out.append(_Trigger(etype, m.start(), m.end(), sent))
         return out
 
     def _choose_triggers(self, text: str, tdoc: Doc, sentences: list[tuple[int, int]]) -> list[_Trigger]:
@@ -402,6 +479,26 @@ class EventExtractor:
                 taken.add(sent)
                 realis = "other" if _MODAL.search(text[sentences[sent][0] : sentences[sent][1]]) else "actual"
                 yield Event(type=etype, realis=realis, trigger=Mention(m.start(), m.end(), m.group(0)))
+
+
+def _output_bias(nlp: Language) -> Any:
+    """The bias of a tagger's output layer: one score per transition (B-, I-, L-, U- per label, and O)."""
+    ner: Any = nlp.get_pipe("ner")
+    return ner.model.get_ref("upper").get_param("b")
+
+
+def _set_bias(nlp: Language, original: Any, outside: float, begin: dict[str, float]) -> None:
+    """Shift a transition-based tagger towards recall: ``outside`` is taken off the O transition's score, and
+    ``begin[label]`` is added to the transitions that open a span of that label (B- and U-)."""
+    ner: Any = nlp.get_pipe("ner")
+    bias = original.copy()
+    for i in range(ner.moves.n_moves):
+        name = ner.moves.get_class_name(i)
+        if name == "O":
+            bias[i] -= outside
+        elif name[:2] in ("B-", "U-") and name[2:] in begin:
+            bias[i] += begin[name[2:]]
+    ner.model.get_ref("upper").set_param("b", bias)
 
 
 def _sentence_of(sentences: Sequence[tuple[int, int]], char: int) -> int:
