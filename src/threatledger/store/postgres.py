@@ -286,7 +286,7 @@ class PostgresStore(SQLiteStore):
             args.append(name)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY documents DESC, e.canonical LIMIT ?"
+        sql += " ORDER BY documents DESC, e.canonical, e.id LIMIT ?"
         args.append(limit)
         out = []
         for row in self.conn.execute(sql, args).fetchall():
@@ -294,7 +294,8 @@ class PostgresStore(SQLiteStore):
             record["names"] = [
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY lower(name)", (row["id"],)
+                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY lower(name), name",
+                    (row["id"],),
                 )
             ]
             out.append(record)

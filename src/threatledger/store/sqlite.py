@@ -322,7 +322,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             # match before sorting, which made a frequent word cost seconds on a large ledger.
             ranked = self.conn.execute(
                 "SELECT rowid, bm25(documents_fts, 5.0, 1.0) AS rank FROM documents_fts"
-                " WHERE documents_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
+                " WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?",
                 (expression, limit, offset),
             ).fetchall()
             if not ranked:
@@ -405,7 +405,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             args.append(name)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY documents DESC, e.canonical LIMIT ?"
+        sql += " ORDER BY documents DESC, e.canonical, e.id LIMIT ?"
         args.append(limit)
         out = []
         for row in self.conn.execute(sql, args):
@@ -413,7 +413,8 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             record["names"] = [
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY name", (row["id"],)
+                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY name, name COLLATE BINARY",
+                    (row["id"],),
                 )
             ]
             out.append(record)
@@ -422,7 +423,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
     def entity_mentions(self, entity_id: str, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             'SELECT m.doc_id, m.start, m."end", m.text, d.title, d.published FROM entity_mentions m'
-            " JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? ORDER BY d.published, m.start LIMIT ?",
+            " JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? ORDER BY d.published, m.doc_id, m.start LIMIT ?",
             (entity_id, limit),
         )
         return [dict(r) for r in rows]
@@ -493,7 +494,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             for r in self.conn.execute(
                 "SELECT r.report_id, r.doc_id, r.published, r.data, d.title, d.url, d.publisher"
                 " FROM incident_reports r JOIN documents d ON d.id = r.doc_id WHERE r.incident_id = ?"
-                " ORDER BY r.published, r.doc_id",
+                " ORDER BY r.published, r.doc_id, r.report_id",
                 (incident_id,),
             )
         ]
@@ -533,7 +534,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             args.append(type)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY value, doc_id LIMIT ?"
+        sql += " ORDER BY value, doc_id, start, type LIMIT ?"
         args.append(limit)
         return [{**dict(r), "benign": bool(r["benign"])} for r in self.conn.execute(sql, args)]
 
