@@ -186,28 +186,7 @@ class PostgresStore(SQLiteStore):
                     raise StoreError(f"document {d.id} conflicts with a stored one that cannot be found")
                 self._sighting(conn, duplicate.duplicate_of, d.source or "", d.url, seen_at, "duplicate")
                 return duplicate
-            self._sighting(conn, d.id, d.source or "", d.url, seen_at, "original")
-            if res.near_duplicate_of:
-                conn.execute(
-                    "UPDATE documents SET near_duplicate_of = ? WHERE id = ?", (res.near_duplicate_of, d.id)
-                )
-                self._sighting(conn, res.near_duplicate_of, d.source or "", d.url, seen_at, "near-duplicate")
-                return SaveResult(
-                    "near-duplicate", d.id, duplicate_of=res.near_duplicate_of, reason="near-duplicate"
-                )
-            if res.signature is not None:
-                self._save_signature(conn, d.id, res.signature, res.band_keys)
-            if extraction is not None:
-                self._save_extraction(conn, document, extraction, res.links)
-                for report_id, keys in res.keys.items():
-                    self._save_keys(conn, report_id, keys)
-                for report_id, (score, reasons) in res.decisions.items():
-                    target = res.links.get(report_id)
-                    if target and target != report_id:
-                        self._log_op(
-                            conn, "auto-link", target, report_id, [report_id], seen_at, score, reasons
-                        )
-        return SaveResult("added", document.id)
+            return self._save_findings(conn, document, extraction, res, seen_at)
 
     @staticmethod
     def _log_op(

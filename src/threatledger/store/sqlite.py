@@ -162,28 +162,38 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
                     d.text,
                 ),
             )
-            self._sighting(conn, d.id, d.source or "", d.url, seen_at, "original")
-            if res.near_duplicate_of:
-                conn.execute(
-                    "UPDATE documents SET near_duplicate_of = ? WHERE id = ?", (res.near_duplicate_of, d.id)
-                )
-                self._sighting(conn, res.near_duplicate_of, d.source or "", d.url, seen_at, "near-duplicate")
-                return SaveResult(
-                    "near-duplicate", d.id, duplicate_of=res.near_duplicate_of, reason="near-duplicate"
-                )
-            if res.signature is not None:
-                self._save_signature(conn, d.id, res.signature, res.band_keys)
-            if extraction is not None:
-                self._save_extraction(conn, document, extraction, res.links)
-                for report_id, keys in res.keys.items():
-                    self._save_keys(conn, report_id, keys)
-                for report_id, (score, reasons) in res.decisions.items():
-                    target = res.links.get(report_id)
-                    if target and target != report_id:
-                        self._log_op(
-                            conn, "auto-link", target, report_id, [report_id], seen_at, score, reasons
-                        )
-        return SaveResult("added", document.id)
+            return self._save_findings(conn, document, extraction, res, seen_at)
+
+    def _save_findings(
+        self,
+        conn: sqlite3.Connection,
+        document: Document,
+        extraction: Extraction | None,
+        res: Resolution,
+        seen_at: str,
+    ) -> SaveResult:
+        """After the document row: its sighting, and either the near-duplicate link or its findings and links."""
+        d = document
+        self._sighting(conn, d.id, d.source or "", d.url, seen_at, "original")
+        if res.near_duplicate_of:
+            conn.execute(
+                "UPDATE documents SET near_duplicate_of = ? WHERE id = ?", (res.near_duplicate_of, d.id)
+            )
+            self._sighting(conn, res.near_duplicate_of, d.source or "", d.url, seen_at, "near-duplicate")
+            return SaveResult(
+                "near-duplicate", d.id, duplicate_of=res.near_duplicate_of, reason="near-duplicate"
+            )
+        if res.signature is not None:
+            self._save_signature(conn, d.id, res.signature, res.band_keys)
+        if extraction is not None:
+            self._save_extraction(conn, document, extraction, res.links)
+            for report_id, keys in res.keys.items():
+                self._save_keys(conn, report_id, keys)
+            for report_id, (score, reasons) in res.decisions.items():
+                target = res.links.get(report_id)
+                if target and target != report_id:
+                    self._log_op(conn, "auto-link", target, report_id, [report_id], seen_at, score, reasons)
+        return SaveResult("added", d.id)
 
     def add_sighting(self, doc_id: str, locator: str, url: str | None, seen_at: str, kind: str) -> None:
         with self.transaction() as conn:
