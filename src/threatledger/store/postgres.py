@@ -76,6 +76,10 @@ def tsquery(query: str) -> tuple[str, list[str]]:
 class PostgresStore(SQLiteStore):
     """A ledger in a PostgreSQL database (``postgresql://user@host/db``)."""
 
+    # entity names compare case-insensitively: SQLite's column has COLLATE NOCASE, PostgreSQL compares lower()
+    _NAME_MATCH = "lower(name) = lower(?)"
+    _NAME_ORDER = "lower(name), name"
+
     def __init__(self, url: str) -> None:  # the SQLite constructor is not called: no file here
         try:
             import psycopg
@@ -248,39 +252,6 @@ class PostgresStore(SQLiteStore):
         return [r[0] for r in self.conn.execute(sql + " ORDER BY d.rowid", args)]
 
     # -- findings ---------------------------------------------------------------------------------------------
-    def entities(
-        self, type: str | None = None, name: str | None = None, limit: int = 100
-    ) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT e.*, (SELECT count(DISTINCT doc_id) FROM entity_mentions m WHERE m.entity_id = e.id) AS documents"
-            " FROM entities e"
-        )
-        where: list[str] = []
-        args: list[Any] = []
-        if type:
-            where.append("e.type = ?")
-            args.append(type)
-        if name:
-            where.append("e.id IN (SELECT entity_id FROM entity_names WHERE lower(name) = lower(?))")
-            args.append(name)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY documents DESC, e.canonical, e.id LIMIT ?"
-        args.append(limit)
-        out = []
-        for row in self.conn.execute(sql, args).fetchall():
-            record = dict(row)
-            record["names"] = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY lower(name), name",
-                    (row["id"],),
-                )
-            ]
-            out.append(record)
-        return out
-
-    # -- watchlists -------------------------------------------------------------------------------------------
     def add_watchlist(
         self,
         name: str,

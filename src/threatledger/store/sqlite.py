@@ -50,6 +50,10 @@ def fts_query(query: str) -> str:
 class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
     """The default ledger: one file, safe against a crash mid-write."""
 
+    # entity names compare case-insensitively (the column is COLLATE NOCASE); PostgreSQL overrides these
+    _NAME_MATCH = "name = ?"
+    _NAME_ORDER = "name, name COLLATE BINARY"
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
@@ -411,7 +415,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             where.append("e.type = ?")
             args.append(type)
         if name:
-            where.append("e.id IN (SELECT entity_id FROM entity_names WHERE name = ?)")
+            where.append(f"e.id IN (SELECT entity_id FROM entity_names WHERE {self._NAME_MATCH})")
             args.append(name)
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -423,7 +427,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             record["names"] = [
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT name FROM entity_names WHERE entity_id = ? ORDER BY name, name COLLATE BINARY",
+                    f"SELECT name FROM entity_names WHERE entity_id = ? ORDER BY {self._NAME_ORDER}",
                     (row["id"],),
                 )
             ]
