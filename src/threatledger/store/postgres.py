@@ -126,10 +126,6 @@ class PostgresStore(SQLiteStore):
                 log.info("applied migration %d: %s", version, name)
         return applied
 
-    def schema_version(self) -> int:
-        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        return int(row[0] or 0)
-
     def close(self) -> None:
         self.pg.close()
 
