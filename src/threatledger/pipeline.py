@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -165,58 +166,113 @@ class Extractors:
         return next(iter(self.run_many([document])))
 
     def run_many(self, documents: Iterable[Document], n_process: int = 1) -> Iterator[Extraction]:
-        """Extract from many documents, parsing them in batches (and processes) with spaCy."""
+        """Extract from many documents, in input order.
+
+        Documents go in chunks of :data:`CHUNK` (spaCy's parse batch). With ``n_process > 1`` each chunk is
+        extracted whole (parse and every model) in one of ``n_process`` forked worker processes, which inherit
+        the loaded models; otherwise, and where processes cannot be forked, in this process.
+        """
+        docs = list(documents) if not isinstance(documents, list) else documents
+        if n_process > 1 and len(docs) > CHUNK and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._run_forked(docs, n_process)
+        else:
+            yield from self._run_here(docs)
+
+    def _run_forked(self, docs: list[Document], n_process: int) -> Iterator[Extraction]:
+        self.warm()
+        chunks = [docs[i : i + CHUNK] for i in range(0, len(docs), CHUNK)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(n_process, len(chunks)), initializer=_adopt, initargs=(self,)) as pool:
+            for found in pool.imap(_extract_chunk, chunks):
+                yield from found
+
+    def warm(self) -> None:
+        """Load every resource now (before forking workers, so that they share it rather than each load it)."""
+        from threatledger.extract import attack
+
+        _ = self.kb, self.nlp, self.cyber_ner, self.events
+        attack.extract_techniques("", self.kb, self.attack_model)  # builds the name patterns once
+        for value, kind in (("example.com", "domain"), ("192.0.2.1", "ipv4"), ("0" * 32, "md5")):
+            self.benign.check(value, kind)  # reads the warning lists once
+
+    def _run_here(self, docs: list[Document]) -> Iterator[Extraction]:
         from threatledger.extract import attack, dates, entities, incidents, indicators
         from threatledger.extract import attack_model as attack_model_version
+        from threatledger.extract import events as event_module
 
-        docs = list(documents) if not isinstance(documents, list) else documents
         kb = self.kb
         benign = self.benign
         cyber_ner = self.cyber_ner
         events = self.events
         attack_model = self.attack_model
-        parsed = self.nlp.pipe((d.text for d in docs), batch_size=16, n_process=n_process)
-        for document, sdoc in zip(docs, parsed, strict=True):
-            published = _date(document.published)
-            model_spans = cyber_ner.predict(document.text) if cyber_ner is not None else ()
-            found_entities = entities.extract_entities(sdoc, kb, model_spans)
-            notes: list[str] = []
-            versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
-            if cyber_ner is not None:
-                versions["cyberner"] = cyber_ner.version
-            if events is not None:
-                found_events = events.extract(document.text, found_entities)
-                from threatledger.extract import events as event_module
+        parsed = iter(self.nlp.pipe((d.text for d in docs), batch_size=CHUNK))
+        for at in range(0, len(docs), CHUNK):
+            # the models run on a chunk at a time (batched like the parse), then the rest document by document
+            chunk = docs[at : at + CHUNK]
+            texts = [d.text for d in chunk]
+            sdocs = [next(parsed) for _ in chunk]
+            spans = cyber_ner.predict_many(texts, CHUNK) if cyber_ner is not None else [[] for _ in chunk]
+            chunk_entities = [
+                entities.extract_entities(sdoc, kb, s) for sdoc, s in zip(sdocs, spans, strict=True)
+            ]
+            chunk_events = (
+                events.extract_many(texts, chunk_entities, CHUNK)
+                if events is not None
+                else [() for _ in chunk]
+            )
+            for document, sdoc, found_entities, found_events in zip(
+                chunk, sdocs, chunk_entities, chunk_events, strict=True
+            ):
+                published = _date(document.published)
+                notes: list[str] = []
+                versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
+                if cyber_ner is not None:
+                    versions["cyberner"] = cyber_ner.version
+                if events is not None:
+                    versions["events"] = event_module.VERSION  # the module's version: the extractor has none
+                else:
+                    notes.append("events: model not installed, event extraction is off")
+                if attack_model is not None:
+                    versions[attack_model_version.NAME] = attack_model_version.VERSION
+                partial = Extraction(
+                    doc_id=document.id,
+                    entities=found_entities,
+                    indicators=indicators.extract_indicators(document.text, benign),
+                    dates=dates.extract_dates(document.text, published),
+                    techniques=attack.extract_techniques(document.text, kb, attack_model),
+                    events=found_events,
+                    notes=tuple(notes),
+                    versions=versions,
+                )
+                found_incidents, found_claims = incidents.extract_incidents(document, sdoc, partial, kb)
+                yield Extraction(
+                    doc_id=partial.doc_id,
+                    entities=partial.entities,
+                    indicators=partial.indicators,
+                    dates=partial.dates,
+                    techniques=partial.techniques,
+                    events=partial.events,
+                    incidents=found_incidents,
+                    claims=found_claims,
+                    notes=partial.notes,
+                    versions=partial.versions,
+                )
 
-                versions["events"] = event_module.VERSION  # the module's version: the extractor has none
-            else:
-                found_events = ()
-                notes.append("events: model not installed, event extraction is off")
-            if attack_model is not None:
-                versions[attack_model_version.NAME] = attack_model_version.VERSION
-            partial = Extraction(
-                doc_id=document.id,
-                entities=found_entities,
-                indicators=indicators.extract_indicators(document.text, benign),
-                dates=dates.extract_dates(document.text, published),
-                techniques=attack.extract_techniques(document.text, kb, attack_model),
-                events=found_events,
-                notes=tuple(notes),
-                versions=versions,
-            )
-            found_incidents, found_claims = incidents.extract_incidents(document, sdoc, partial, kb)
-            yield Extraction(
-                doc_id=partial.doc_id,
-                entities=partial.entities,
-                indicators=partial.indicators,
-                dates=partial.dates,
-                techniques=partial.techniques,
-                events=partial.events,
-                incidents=found_incidents,
-                claims=found_claims,
-                notes=partial.notes,
-                versions=partial.versions,
-            )
+
+# documents per parse batch and per unit of work of a worker process
+CHUNK = 16
+_worker_extractors: Extractors | None = None
+
+
+def _adopt(extractors: Extractors) -> None:
+    """A forked worker's initializer: the parent's loaded extractors become this process's."""
+    global _worker_extractors
+    _worker_extractors = extractors
+
+
+def _extract_chunk(docs: list[Document]) -> list[Extraction]:
+    assert _worker_extractors is not None, "not a worker process"
+    return list(_worker_extractors._run_here(docs))
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -93,20 +93,30 @@ class CyberNER:
 
     def head_spans(self, text: str) -> dict[str, list[Span]]:
         """Each head's own (start, end, label) spans, before merging."""
+        return self.head_spans_many([text])[0]
+
+    def head_spans_many(self, texts: Sequence[str], batch_size: int = 16) -> list[dict[str, list[Span]]]:
+        """:meth:`head_spans` of many texts, encoded and tagged in batches."""
         nlp = self._nlp
-        encoded = nlp.get_pipe("tok2vec")(nlp.make_doc(text))
-        out: dict[str, list[Span]] = {}
+        # each text is tokenised and encoded once; each head then runs on its own copy of the encoded Doc (a
+        # head treats entities already set on a Doc as given, so no head may see another's)
+        encoder: Any = nlp.get_pipe("tok2vec")
+        encoded = list(encoder.pipe((nlp.make_doc(t) for t in texts), batch_size=batch_size))
+        out: list[dict[str, list[Span]]] = [{} for _ in texts]
         for name in self.heads:
-            # a fresh Doc per head: a head treats entities already set on a Doc as given
-            doc = nlp.make_doc(text)
-            doc.tensor = encoded.tensor
-            doc = nlp.get_pipe(name)(doc)
-            out[name] = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+            head: Any = nlp.get_pipe(name)
+            tagged = head.pipe((d.copy() for d in encoded), batch_size=batch_size)
+            for spans, doc in zip(out, tagged, strict=True):
+                spans[name] = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
         return out
 
     def predict(self, text: str) -> list[Span]:
         """(start, end, label) character spans, labels among :data:`TYPES`' keys, sorted and non-overlapping."""
         return merge(self.head_spans(text))
+
+    def predict_many(self, texts: Sequence[str], batch_size: int = 16) -> list[list[Span]]:
+        """:meth:`predict` of many texts (faster than one call each)."""
+        return [merge(heads) for heads in self.head_spans_many(texts, batch_size)]
 
 
 def to_record(doc_id: str, text: str, spans: Sequence[Span]) -> dict[str, Any]:
