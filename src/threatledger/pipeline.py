@@ -50,7 +50,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[str], None]
-TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".json", ".jsonl"}
 
 
 def system_clock() -> dt.datetime:
@@ -522,16 +521,15 @@ def extract_paths(
 ) -> Iterator[tuple[str, Document, Extraction] | Outcome]:
     """Extract from files without touching the store; yields (doc_id = file stem, document, findings)."""
     from threatledger.normalise import normalise
+    from threatledger.sources.files import SUFFIX_TYPES, iter_paths
 
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if (
+            path.is_dir()
+        ):  # a folder contributes the files of the types ingest reads; a named file is read as given
             files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith(".")
-                )
+                p for p in iter_paths([path]) if isinstance(p, Path) and p.suffix.lower() in SUFFIX_TYPES
             )
         else:
             files.append(path)
@@ -542,10 +540,11 @@ def extract_paths(
                 text = read_exact(path)
                 if not text.strip():
                     raise InputError("empty document", locator=str(path))
+                sha = text_sha256(text)
                 document = Document(
-                    id=make_id("document", sha256=text_sha256(text)),
+                    id=make_id("document", sha256=sha),
                     text=text,
-                    sha256=text_sha256(text),
+                    sha256=sha,
                     published=published,
                     source=str(path),
                 )
