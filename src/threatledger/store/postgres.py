@@ -31,7 +31,7 @@ from threatledger.model import Document, Extraction
 from threatledger.store.base import Resolution, SaveResult, SearchHit
 from threatledger.store.postgres_schema import MIGRATIONS
 from threatledger.store.postgres_sql import PgConnection
-from threatledger.store.sqlite import SQLiteStore, fts_query
+from threatledger.store.sqlite import INSERT_DOCUMENT, SQLiteStore, document_row, fts_query
 from threatledger.store.watch import WatchlistRow
 
 __all__ = ["PostgresStore", "redact", "tsquery"]
@@ -161,24 +161,7 @@ class PostgresStore(SQLiteStore):
         d = document
         with self.transaction() as conn:
             inserted = conn.execute(
-                "INSERT INTO documents(id, sha256, url, canonical_url, title, publisher, author, published, fetched,"
-                " language, source, source_kind, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                (
-                    d.id,
-                    d.sha256,
-                    d.url,
-                    d.canonical_url,
-                    d.title,
-                    d.publisher,
-                    d.author,
-                    d.published,
-                    d.fetched,
-                    d.language,
-                    d.source,
-                    d.source_kind,
-                    d.text,
-                ),
+                INSERT_DOCUMENT + " ON CONFLICT DO NOTHING RETURNING id", document_row(d)
             ).fetchone()
             if inserted is None:
                 duplicate = self.find_duplicate(document)

@@ -47,6 +47,24 @@ def fts_query(query: str) -> str:
     return " ".join(parts)
 
 
+INSERT_DOCUMENT = (
+    "INSERT INTO documents(id, sha256, url, canonical_url, title, publisher, author, published, fetched,"
+    " language, source, source_kind, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def document_row(d: Document) -> tuple[str | None, ...]:
+    """A document's values in the column order of :data:`INSERT_DOCUMENT`."""
+    return (d.id, d.sha256, d.url, d.canonical_url, d.title, d.publisher, d.author, d.published, d.fetched,
+            d.language, d.source, d.source_kind, d.text)  # fmt: skip
+
+
+def _where(conditions: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    """A WHERE clause from (condition, value) pairs, keeping only those whose value is given."""
+    kept = [(c, v) for c, v in conditions if v]
+    return (" WHERE " + " AND ".join(c for c, _ in kept) if kept else "", [v for _, v in kept])
+
+
 class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
     """The default ledger: one file, safe against a crash mid-write."""
 
@@ -148,23 +166,8 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
                 return duplicate
             d = document
             conn.execute(
-                "INSERT INTO documents(id, sha256, url, canonical_url, title, publisher, author, published, fetched,"
-                " language, source, source_kind, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    d.id,
-                    d.sha256,
-                    d.url,
-                    d.canonical_url,
-                    d.title,
-                    d.publisher,
-                    d.author,
-                    d.published,
-                    d.fetched,
-                    d.language,
-                    d.source,
-                    d.source_kind,
-                    d.text,
-                ),
+                INSERT_DOCUMENT,
+                document_row(d),
             )
             return self._save_findings(conn, document, extraction, res, seen_at)
 
@@ -409,17 +412,13 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             "SELECT e.*, (SELECT count(DISTINCT doc_id) FROM entity_mentions m WHERE m.entity_id = e.id) AS documents"
             " FROM entities e"
         )
-        where: list[str] = []
-        args: list[Any] = []
-        if type:
-            where.append("e.type = ?")
-            args.append(type)
-        if name:
-            where.append(f"e.id IN (SELECT entity_id FROM entity_names WHERE {self._NAME_MATCH})")
-            args.append(name)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY documents DESC, e.canonical, e.id LIMIT ?"
+        where, args = _where(
+            [
+                ("e.type = ?", type),
+                (f"e.id IN (SELECT entity_id FROM entity_names WHERE {self._NAME_MATCH})", name),
+            ]
+        )
+        sql += where + " ORDER BY documents DESC, e.canonical, e.id LIMIT ?"
         args.append(limit)
         out = []
         for row in self.conn.execute(sql, args):
@@ -521,34 +520,16 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             " c.made_on, c.data, d.title AS doc_title, d.url AS doc_url, d.publisher FROM claims c"
             " JOIN documents d ON d.id = c.doc_id"
         )
-        where: list[str] = []
-        args: list[Any] = []
-        if incident_id:
-            where.append("c.incident_id = ?")
-            args.append(incident_id)
-        if doc_id:
-            where.append("c.doc_id = ?")
-            args.append(doc_id)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY c.made_on, c.doc_id, c.id"
+        where, args = _where([("c.incident_id = ?", incident_id), ("c.doc_id = ?", doc_id)])
+        sql += where + " ORDER BY c.made_on, c.doc_id, c.id"
         return [{**dict(r), "data": json.loads(r["data"])} for r in self.conn.execute(sql, args)]
 
     def indicators(
         self, value: str | None = None, type: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
         sql = 'SELECT doc_id, type, value, start, "end", text, benign, benign_reason FROM indicators'
-        where: list[str] = []
-        args: list[Any] = []
-        if value:
-            where.append("value = ?")
-            args.append(value)
-        if type:
-            where.append("type = ?")
-            args.append(type)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY value, doc_id, start, type LIMIT ?"
+        where, args = _where([("value = ?", value), ("type = ?", type)])
+        sql += where + " ORDER BY value, doc_id, start, type LIMIT ?"
         args.append(limit)
         return [{**dict(r), "benign": bool(r["benign"])} for r in self.conn.execute(sql, args)]
 
