@@ -311,12 +311,13 @@ def entity_detail(store: SQLiteStore, name: str, limit: int = 50) -> dict[str, A
             for incident in store.incidents({"victim": victim_name}, limit=limit):
                 incident_ids.setdefault(incident["id"], incident)
     names = {name.casefold()} | {n.casefold() for e in found for n in [e["canonical"], *e.get("names", [])]}
+    every_claim = store.claims()
     claims = [
         _claim_view(c)
-        for c in store.claims()
+        for c in every_claim
         if names & {(c.get("actor_canonical") or "").casefold(), (c.get("actor") or "").casefold()}
     ]
-    made_by = [_claim_view(c) for c in store.claims() if (c.get("claimant") or "").casefold() in names]
+    made_by = [_claim_view(c) for c in every_claim if (c.get("claimant") or "").casefold() in names]
     return {
         "name": name,
         "entities": entities,
