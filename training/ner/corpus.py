@@ -115,6 +115,18 @@ def holdout_split(keys: list[str], every: int, seed: int) -> tuple[list[str], li
     return [k for k in sorted(keys) if k not in held], [k for k in sorted(keys) if k in held]
 
 
+def fold_split(keys: list[str], every: int, seed: int, index: int = 0) -> tuple[list[str], list[str]]:
+    """(rest, fold): fold `index` of `every` (one key in `every`, by a seeded shuffle), held out of training *and*
+    early stopping, to judge merge rules on reports the model has not seen; the folds of indices 0..every-1
+    partition the keys (cross-validation). Drawn with another seed than :func:`holdout_split`'s slice."""
+    if every <= 0:
+        return sorted(keys), []
+    order = sorted(keys)
+    random.Random(seed + 1000).shuffle(order)
+    held = set(order[index::every])
+    return [k for k in sorted(keys) if k not in held], [k for k in sorted(keys) if k in held]
+
+
 def cy_holdout(keys: list[str], fraction: float = 1 / 7) -> tuple[list[str], list[str]]:
     """CyNER documents split into (train, held out) with the last `fraction` held out.
 

@@ -25,7 +25,17 @@ from spacy.util import filter_spans, fix_random_seed, minibatch
 from thinc.api import Adam
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import CYNER_LABELS, Chunk, annoctr, chunks, cy_holdout, cyner, holdout_split, read_conll
+from corpus import (
+    CYNER_LABELS,
+    Chunk,
+    annoctr,
+    chunks,
+    cy_holdout,
+    cyner,
+    fold_split,
+    holdout_split,
+    read_conll,
+)
 
 from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
 
@@ -159,11 +169,18 @@ def main() -> None:
         default=True,
         help="also train the cyber head on CyNER malware spans (partial annotation)",
     )
+    ap.add_argument("--fold-index", type=int, default=0, help="which fold (0..FOLD-1)")
     ap.add_argument("--batch", type=int, default=8, help="AnnoCTR chunks per step")
     ap.add_argument("--ext-chunks", type=int, default=300, help="AnnoCTR ext chunks sampled per epoch")
     ap.add_argument("--dropout", type=float, default=0.15)
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--cy-chunk", type=int, default=5, help="CyNER sentences per training example")
+    ap.add_argument(
+        "--fold",
+        type=int,
+        default=0,
+        help="hold out one AnnoCTR train report in FOLD (seeded) from training and early stopping (0: none)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     fix_random_seed(args.seed)
@@ -172,7 +189,8 @@ def main() -> None:
 
     ctr = args.data / "annoctr"
     ce, ne = annoctr(ctr, "train", "ce"), annoctr(ctr, "train", "ne")
-    ctr_train, ctr_held = holdout_split(list(ce), 9, args.seed)
+    ctr_keys, ctr_fold = fold_split(list(ce), args.fold, args.seed, args.fold_index)
+    ctr_train, ctr_held = holdout_split(ctr_keys, 9, args.seed)
     cy_docs = cyner(args.data / "cyner" / "train.txt")
     cy_sents = read_conll(args.data / "cyner" / "train.txt")
     cy_idx = [f"{i:04d}" for i in range(len(cy_docs))]
@@ -218,7 +236,9 @@ def main() -> None:
         "ner_ne": [c for k in ctr_held for c in ne[k]],
         "ner_cy": [cy_docs[int(i)] for i in cy_held_i],
     }
-    log.info("held-out AnnoCTR reports: %s; CyNER docs: %s", ctr_held, cy_held_i)
+    log.info(
+        "fold (not used): %s; held-out AnnoCTR reports: %s; CyNER docs: %s", ctr_fold, ctr_held, cy_held_i
+    )
     log.info(
         "examples: %s ext %d; alignment %s",
         {k: len(v) for k, v in streams.items()},
@@ -302,6 +322,7 @@ def main() -> None:
     }
     report = {
         "args": {k: str(v) for k, v in vars(args).items()},
+        "fold": ctr_fold,
         "best_epoch": best_epoch,
         "heads": final,
         "merged": merged,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["DEFAULT_PATH", "NAME", "PRIORITY", "TYPES", "VERSION", "CyberNER", "main", "merge", "to_record"]
+__all__ = [
+    "DEFAULT_PATH",
+    "MODEL_ENV",
+    "NAME",
+    "PRIORITY",
+    "TYPES",
+    "VERSION",
+    "CyberNER",
+    "main",
+    "merge",
+    "to_record",
+]
 
 NAME = "cyberner"
 VERSION = "1"
@@ -35,6 +47,8 @@ VERSION = "1"
 Span = tuple[int, int, str]
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "models" / "cyberner"
+# a model folder used instead of the packaged one (to evaluate a retrained model through the whole pipeline)
+MODEL_ENV = "THREATLEDGER_CYBERNER_MODEL"
 
 # (head, labels it may contribute), highest priority first. The CyNER head's ORG and INDICATOR are learned only
 # so that it separates them from its other labels; organisations come from the general head and indicators
@@ -79,8 +93,9 @@ class CyberNER:
 
     @classmethod
     def load(cls, path: Path | None = None) -> CyberNER | None:
-        """The model at `path` (default: the packaged one), or None when its files are absent."""
-        where = DEFAULT_PATH if path is None else path
+        """The model at `path` (default: $THREATLEDGER_CYBERNER_MODEL, else the packaged one), or None when its
+        files are absent."""
+        where = path if path is not None else Path(os.environ.get(MODEL_ENV) or DEFAULT_PATH)
         if not (where / "config.cfg").is_file() or not (where / "meta.json").is_file():
             return None
         import spacy

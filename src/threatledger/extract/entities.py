@@ -15,6 +15,7 @@ Mentions are grouped by (type, canonical); ``Entity.id`` is ``make_id("entity", 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections import Counter, defaultdict
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from threatledger.knowledge.base import KnowledgeBase, Target
 
-__all__ = ["MODEL_LABELS", "NAME", "VERSION", "extract_entities"]
+__all__ = ["MODEL_LABELS", "NAME", "RULES", "VERSION", "MergeRules", "extract_entities"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ VERSION = "2"
 MODEL_LABELS = {"GROUP": "threat-actor", "MALWARE": "malware", "TOOL": "tool", "ORG": "organization",
                 "LOC": "location", "SECTOR": "sector"}  # fmt: skip
 _PRIORITY = {"acronym": 5, "kb": 4, "model": 3, "phrase": 2, "spacy": 1}
+_CYBER = frozenset({"malware", "tool", "threat-actor"})
 _KB_TYPES = {"threat-actor": {"threat-actor"}, "malware": {"malware", "tool"}, "tool": {"tool", "malware"}}
 _ORG_HEADS = frozenset(
     [
@@ -106,6 +108,28 @@ _FACILITY_TYPES = {"port": "organization", "airport": "organization", "harbour":
 
 
 @dataclass(frozen=True, slots=True)
+class MergeRules:
+    """How knowledge-base and cyber-model spans are reconciled (only when model spans are given).
+
+    Chosen by cross-validation on AnnoCTR train (``training/ner/merge_cv.py``): each report judged with a model
+    trained without it.
+    """
+
+    # the model's MALWARE/TOOL label replaces the knowledge base's malware/tool type on a span both found
+    model_type: bool = False
+    # which types' knowledge-base spans give way to an overlapping model span of a cyber type with other bounds:
+    # "never", "longer" (the model span contains the knowledge-base one), "shorter" (inside it), "always"
+    model_bounds: str = "never"
+    bounds_types: frozenset[str] = frozenset({"malware", "tool", "threat-actor"})
+    # matcher policies (threatledger.knowledge.matcher) of malware/tool names kept only where the model tags an
+    # overlapping cyber span: "exact" names are also English words, "cued" ones common words
+    confirm: frozenset[str] = frozenset()
+
+
+RULES = MergeRules()
+
+
+@dataclass(frozen=True, slots=True)
 class _Candidate:
     start: int
     end: int
@@ -115,6 +139,7 @@ class _Candidate:
     source: str
     kb_ref: str | None = None
     country: str | None = None
+    policy: str = ""  # the matcher policy of a knowledge-base match; the model's own type of a model span
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -122,28 +147,69 @@ class _Candidate:
 
 
 def extract_entities(
-    sdoc: Doc, kb: KnowledgeBase, model_spans: Sequence[tuple[int, int, str]] = ()
+    sdoc: Doc,
+    kb: KnowledgeBase,
+    model_spans: Sequence[tuple[int, int, str]] = (),
+    rules: MergeRules = RULES,
 ) -> tuple[Entity, ...]:
     """Entities of a spaCy Doc of the document text (offsets index ``sdoc.text``)."""
     text = sdoc.text
-    kb_cands = [_from_kb(m.start, m.end, m.text, kb.target(m.target)) for m in kb.matcher.find(text)]
+    kb_cands = [
+        _from_kb(m.start, m.end, m.text, kb.target(m.target), m.policy) for m in kb.matcher.find(text)
+    ]
     spacy_cands = _from_spacy(sdoc)
+    model_cands = _from_model(text, model_spans, kb, rules)
     if model_spans:
         # With the cyber NER model, organisations come from it, not from spaCy's small model (exact-span ORG
         # precision 0.80 against 0.36 on AnnoCTR dev; docs/quality.md)
         spacy_cands = [c for c in spacy_cands if c.type != "organization"]
-    cands = kb_cands + _from_model(text, model_spans, kb) + _from_phrases(text) + spacy_cands
+        kb_cands = _reconcile(kb_cands, model_cands, rules)
+    cands = kb_cands + model_cands + _from_phrases(text) + spacy_cands
     cands = _drop_countries_inside_orgs(cands)
     chosen = _resolve_overlaps(cands)
     chosen = _apply_acronyms(text, chosen)
     return _group(chosen)
 
 
-def _from_kb(start: int, end: int, text: str, target: Target) -> _Candidate:
-    return _Candidate(start, end, text, target.type, target.canonical, "kb", target.kb_ref, target.country)
+def _from_kb(start: int, end: int, text: str, target: Target, policy: str = "") -> _Candidate:
+    return _Candidate(
+        start, end, text, target.type, target.canonical, "kb", target.kb_ref, target.country, policy
+    )
 
 
-def _from_model(text: str, spans: Sequence[tuple[int, int, str]], kb: KnowledgeBase) -> list[_Candidate]:
+def _reconcile(
+    kb_cands: list[_Candidate], model_cands: list[_Candidate], rules: MergeRules
+) -> list[_Candidate]:
+    """Knowledge-base spans after the model's say: retyped, dropped for a model span's bounds, or unconfirmed."""
+    cyber = [m for m in model_cands if m.policy in _CYBER]
+    out: list[_Candidate] = []
+    for c in kb_cands:
+        over = [m for m in cyber if m.start < c.end and c.start < m.end]
+        if c.type in {"malware", "tool"} and c.policy in rules.confirm and not over:
+            continue
+        if c.type in rules.bounds_types and _bounds_lose(c, over, rules.model_bounds):
+            continue
+        same = next((m for m in over if (m.start, m.end) == (c.start, c.end)), None)
+        if rules.model_type and same is not None and {c.type, same.policy} <= {"malware", "tool"}:
+            c = dataclasses.replace(c, type=same.policy)
+        out.append(c)
+    return out
+
+
+def _bounds_lose(c: _Candidate, over: list[_Candidate], mode: str) -> bool:
+    for m in over:
+        if (m.start, m.end) == (c.start, c.end):
+            continue
+        longer = m.start <= c.start and c.end <= m.end
+        shorter = c.start <= m.start and m.end <= c.end
+        if mode == "always" or (mode == "longer" and longer) or (mode == "shorter" and shorter):
+            return True
+    return False
+
+
+def _from_model(
+    text: str, spans: Sequence[tuple[int, int, str]], kb: KnowledgeBase, rules: MergeRules = RULES
+) -> list[_Candidate]:
     out: list[_Candidate] = []
     for start, end, label in spans:
         etype = MODEL_LABELS.get(label.upper())
@@ -152,12 +218,15 @@ def _from_model(text: str, spans: Sequence[tuple[int, int, str]], kb: KnowledgeB
             continue
         target = kb.resolve(surface)
         if target is not None and target.type in _KB_TYPES.get(etype, {etype}):
-            out.append(_Candidate(start, end, surface, target.type, target.canonical, "model", target.kb_ref,
-                                  target.country))  # fmt: skip
+            typ = etype if rules.model_type and {etype, target.type} <= {"malware", "tool"} else target.type
+            out.append(_Candidate(start, end, surface, typ, target.canonical, "model", target.kb_ref,
+                                  target.country, etype))  # fmt: skip
         elif etype == "location" and (code := country_code(surface)):
-            out.append(_country(start, end, surface, code, "model"))
+            out.append(dataclasses.replace(_country(start, end, surface, code, "model"), policy=etype))
         else:
-            out.append(_Candidate(start, end, surface, etype, _canonical_text(surface), "model"))
+            out.append(
+                _Candidate(start, end, surface, etype, _canonical_text(surface), "model", policy=etype)
+            )
     return out
 
 
