@@ -179,3 +179,55 @@ def test_ledger_file_is_wal_and_sound(tmp_path: Path) -> None:
     s.close()
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def _claimed(text: str, actor: str, published: str) -> tuple[Document, Extraction]:
+    doc = document(text, published=published)
+    mention = Mention(0, len(actor), actor)
+    incident = Incident(
+        id=make_id("incident", doc=doc.id), type="ransomware", title=text, victims=(Victim(text.split()[-1]),)
+    )
+    claim = Claim(
+        id=make_id("claim", doc=doc.id, n=0),
+        incident=incident.id,
+        claimant=None,
+        actor=ClaimActor(actor, 0, len(actor), "group", actor),
+        stance="claimed-responsibility",
+        evidence=mention,
+    )
+    return doc, Extraction(doc_id=doc.id, incidents=(incident,), claims=(claim,))
+
+
+def test_actor_filter_pages_newest_first_for_prolific_and_rare_actors(store: SQLiteStore) -> None:
+    for day in range(1, 7):
+        actor = "Rarebird" if day == 3 else "LockBit"
+        store.save_document(*_claimed(f"{actor} hit victim{day}", actor, f"2024-03-0{day}"), NOW)
+    newest = [r["victim"] for r in store.incidents({"actor": "lockbit"}, limit=2)]
+    assert newest == ["victim6", "victim5"]
+    assert [r["victim"] for r in store.incidents({"actor": "LOCKBIT"}, limit=2, offset=2)] == [
+        "victim4",
+        "victim2",
+    ]
+    assert len(store.incidents({"actor": "LockBit"})) == 5
+    assert [r["victim"] for r in store.incidents({"actor": "rarebird"}, limit=1)] == ["victim3"]
+    assert store.incidents({"actor": "LockBit", "since": "2024-03-05"}, limit=1)[0]["victim"] == "victim6"
+
+
+def test_search_ranks_the_newest_matches_of_a_very_common_word(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "ledger.sqlite3")
+    store.RANK_WINDOW = 3
+    store.save_document(
+        document("Ransomware ransomware ransomware ransomware, the oldest report."), None, NOW
+    )
+    for n in range(1, 5):
+        store.save_document(
+            document(f"Report {n} mentions ransomware once among many other words here."), None, NOW
+        )
+    within_window = store.search("ransomware", limit=3)
+    assert len(within_window) == 3 and all(h.title.startswith("Report") for h in within_window)
+    assert {h.title.split()[1] for h in within_window} == {"2", "3", "4"}
+    # a page beyond the window widens it to a multiple that covers the page, so every match is reachable
+    assert len(store.search("ransomware", limit=3, offset=3)) == 2
+    store.RANK_WINDOW = 10
+    assert store.search("ransomware", limit=1)[0].title.startswith("Ransomware ransomware")
+    store.close()
