@@ -13,6 +13,7 @@ from threatledger.extract.events import (
     NAME,
     RULE_TYPES,
     VERSION,
+    CueLexicon,
     Decoding,
     EventExtractor,
     TriggerWindow,
@@ -146,3 +147,46 @@ def test_harvested_arguments_join_events_and_add_none(extractor: EventExtractor)
     assert [e.trigger for e in with_] == [e.trigger for e in without]
     for a, b in zip(without, with_, strict=True):
         assert set(a.arguments) <= set(b.arguments)
+
+
+def test_strong_cue_phrases_and_best_cue() -> None:
+    decoding = Decoding(
+        cues={"ransomware": ("pay", "ransom demand")},
+        strong_cues={"ransomware": {"ransom": 0.99, "pay": 0.8}},
+        strong_precision=0.9,
+    )
+    assert Decoding.from_json(decoding.to_json()) == decoding
+    lexicon = CueLexicon(decoding)
+    assert lexicon.is_strong("ransomware", "paid the Ransom")
+    assert not lexicon.is_strong("ransomware", "pay")  # below the precision asked for
+    assert not lexicon.is_strong("phishing", "ransom")
+    assert CueLexicon(replace(decoding, strong_precision=0.5)).is_strong("ransomware", "pay them")
+    text = "They sent a ransom demand. The firm did not pay. Others pay."
+    best = lexicon.best_cue("ransomware", text)
+    assert best is not None and best.group(0) == "pay" and best.start() == text.index("pay")
+    assert lexicon.best_cue("phishing", text) is None
+
+
+def test_strong_cues_keep_triggers_the_document_filter_drops(extractor: EventExtractor) -> None:
+    text = "Hackers stole the personal data of 2 million customers from Acme Corp."
+    closed = replace(
+        extractor.decoding, keep_threshold=1.01, keep_count=99, add_threshold=1.01, rule_types=False
+    )
+    assert extractor.with_decoding(closed).extract(text) == ()
+    strong = replace(closed, strong_cues={"data-breach": {"stole": 0.99}}, strong_precision=0.9)
+    events = extractor.with_decoding(strong).extract(text)
+    extractor.with_decoding(extractor.decoding)
+    assert events and {e.type for e in events} == {"data-breach"}
+
+
+def test_a_likely_type_without_trigger_gets_one_at_its_best_cue(extractor: EventExtractor) -> None:
+    text = "The company did not pay. Hackers later asked for a ransom demand in bitcoin, and it did not pay."
+    closed = replace(
+        extractor.decoding, keep_threshold=1.01, keep_count=99, strong_precision=1.01, rule_types=False
+    )
+    cues = {"ransomware": ("ransom demand", "pay")}
+    never = extractor.with_decoding(replace(closed, add_threshold=1.01, cues=cues)).extract(text)
+    always = extractor.with_decoding(replace(closed, add_threshold=0.0, cues=cues)).extract(text)
+    extractor.with_decoding(extractor.decoding)
+    assert never == ()
+    assert [(e.type, e.trigger.text) for e in always] == [("ransomware", "ransom demand")]

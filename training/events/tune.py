@@ -5,8 +5,9 @@
 
 The role -> event type table and the fallback trigger cues are counted on the other nine tenths. The search is a
 coordinate ascent on the mean of the four CASIE F1 scores: the taggers' recall biases against the document-type
-filter, then the argument windows, the cue triggers, and last per-type and per-role biases, each kept only when it
-gains at least 0.002 (the tenth has 70 documents).
+filter, then the argument windows, the strong cue phrases that keep a trigger against that filter, the cue
+triggers, and last per-type and per-role biases (a role can be switched off), each kept only when it gains at least
+0.002 (the tenth has 70 documents).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from typing import Any
 
 from training.events.corpus import GoldDoc, read_split, split_tune
 
+from threatledger.extract.event_decoding import CueLexicon, words
 from threatledger.extract.events import Decoding, EventExtractor
 from threatledger.model import to_json
 
 log = logging.getLogger("training.events.tune")
+
+ROLE_OFF = -10.0  # a role bias that keeps the argument tagger from ever opening a span of the role
 
 
 def role_types(docs: list[GoldDoc], min_share: float = 0.03) -> dict[str, tuple[str, ...]]:
@@ -55,6 +59,37 @@ def cues(
         if n >= min_count and n >= min_purity * sum(c.values()) and len(text) > 2:
             per_type[etype].append((n, text))
     return {t: tuple(text for _, text in sorted(v, reverse=True)[:top]) for t, v in sorted(per_type.items())}
+
+
+def strong_cues(
+    docs: list[GoldDoc], min_docs: int = 5, min_triggers: int = 2, min_share: float = 0.75
+) -> dict[str, dict[str, float]]:
+    """Word n-grams of gold trigger texts, per type, with the share of the documents containing them (word
+    n-gram anywhere in the text) that report the type (add-one smoothed); kept when seen as part of at least
+    ``min_triggers`` triggers of the type, in at least ``min_docs`` documents, and with a share >= ``min_share``."""
+
+    def grams(w: list[str]) -> set[str]:
+        n_max = CueLexicon.MAX_WORDS
+        return {" ".join(w[i : i + n]) for n in range(1, n_max + 1) for i in range(len(w) - n + 1)}
+
+    in_triggers: Counter[tuple[str, str]] = Counter()
+    for d in docs:
+        for e in d.events:
+            for g in grams(words(d.text[e.trigger.start : e.trigger.end])):
+                in_triggers[(g, e.type)] += 1
+    wanted = {g for g, _ in in_triggers}
+    df: Counter[str] = Counter()
+    df_type: Counter[tuple[str, str]] = Counter()
+    for d in docs:
+        present = grams(words(d.text)) & wanted
+        df.update(present)
+        df_type.update((g, t) for g in present for t in {e.type for e in d.events})
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for (g, t), n in in_triggers.items():
+        share = df_type[(g, t)] / (df[g] + 1)
+        if n >= min_triggers and df[g] >= min_docs and share >= min_share:
+            out[t][g] = round(share, 3)
+    return {t: dict(sorted(v.items())) for t, v in sorted(out.items())}
 
 
 def load_scorer(path: Path) -> ModuleType:
@@ -179,7 +214,7 @@ def main() -> None:
         res = evaluate(base, docs, base.analyse([d.text for d in docs]), scorer)
         log.info("%s", {k: res[k]["f1"] for k in Search.KEYS})
         return
-    stats = {"role_types": role_types(fit), "cues": cues(fit)}
+    stats = {"role_types": role_types(fit), "cues": cues(fit), "strong_cues": strong_cues(fit)}
     base._arguments = MemoPipeline(base._arguments)  # type: ignore[assignment]
     search = Search(base, docs, scorer, stats)
     current = json.loads((args.model / "decoding.json").read_text(encoding="utf-8"))
@@ -194,12 +229,22 @@ def main() -> None:
     search.grid(
         argument_bias=(0.5, 1.0, 1.5, 2.0, 2.5, 3.0), short_sentence=(0, 60, 100, 150), harvest=(False, True)
     )
-    search.grid(add_threshold=(0.6, 0.8, 1.01), cue_threshold=(0.7, 0.9, 1.01))
+    # triggers kept for a strong cue phrase whatever the document classifier says, against the filter
+    search.grid(
+        strong_precision=(0.85, 0.9, 0.93, 0.95, 0.97, 1.01),
+        keep_threshold=(0.1, 0.2, 0.3, 0.4, 0.5),
+        trigger_bias=(0.5, 1.0, 1.5, 2.0),
+    )
+    # a likely type without a trigger gets one at its best cue phrase; or every cue phrase is a trigger
+    search.grid(add_threshold=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01), cue_threshold=(0.7, 0.8, 0.9, 1.01))
     search.per_label(
         "type_bias", sorted({e.type for d in fit for e in d.events}), (-1.0, -0.5, 0.5, 1.0), 0.002
     )
     frequent = Counter(a.label for d in docs for e in d.events for a in e.arguments)
-    search.per_label("role_bias", sorted(r for r, n in frequent.items() if n >= 40), (-1.0, 1.0), 0.002)
+    # a role's bias of -10 switches it off: the clause-like roles are mostly wrong
+    search.per_label(
+        "role_bias", sorted(r for r, n in frequent.items() if n >= 10), (ROLE_OFF, -1.0, 1.0), 0.002
+    )
     best = search.best
     out = Decoding.from_json({**best[1], **stats}).to_json()
     (args.model / "decoding.json").write_text(

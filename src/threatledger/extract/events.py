@@ -28,17 +28,17 @@ Usage::
 from __future__ import annotations
 
 import bisect
-import itertools
 import json
 import logging
 import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from threatledger.extract.event_decoding import CASIE_TYPES, CueLexicon, Decoding, DocTypes, ngrams
 from threatledger.model import Argument, Entity, Event, Mention, to_json
 
 if TYPE_CHECKING:
@@ -51,15 +51,16 @@ __all__ = [
     "NAME",
     "RULE_TYPES",
     "VERSION",
+    "CueLexicon",
     "Decoding",
     "DocTypes",
     "EventExtractor",
+    "ngrams",
 ]
 
 NAME = "events"
 VERSION = "1.1.0"
 
-CASIE_TYPES = ("data-breach", "phishing", "ransomware", "vulnerability-discovery", "vulnerability-patch")
 RULE_TYPES = (
     "intrusion",
     "ddos",
@@ -99,107 +100,6 @@ _RULE_CUES: tuple[tuple[str, str], ...] = (
     ),
 )
 _MODAL = re.compile(r"\b(?:could|may|might|would|can|if|potential(?:ly)?|possible|risk)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Decoding:
-    """Decoding settings; the shipped values come from ``decoding.json`` next to the model."""
-
-    keep_threshold: float = 0.3  # drop triggers whose type the document classifier scores below this
-    keep_count: int = 2  # ... unless the document has at least this many triggers of that type
-    add_threshold: float = 0.8  # add a cue trigger for a type scored at least this but with no trigger
-    cue_threshold: float = (
-        1.01  # for a type scored at least this, every cue phrase not already tagged is a trigger
-    )
-    context: int = 0  # sentences each side of the trigger that the argument tagger reads (as in training)
-    short_sentence: int = (
-        0  # a trigger sentence shorter than this (characters) is read with the one before it
-    )
-    trigger_bias: float = 0.0  # taken off the trigger tagger's "outside" score: higher, more triggers
-    type_bias: dict[str, float] = field(default_factory=dict)  # event type -> added to its "begin" scores
-    argument_bias: float = 0.0  # taken off the argument tagger's "outside" score: higher, more arguments
-    role_bias: dict[str, float] = field(default_factory=dict)  # role -> added to its "begin" scores
-    role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
-    cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type -> fallback trigger phrases
-    rule_types: bool = True  # add the non-CASIE rule types
-    harvest: bool = False  # read more arguments around the cue phrases of the document's event types
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Decoding:
-        return cls(
-            keep_threshold=float(data.get("keep_threshold", 0.3)),
-            keep_count=int(data.get("keep_count", 2)),
-            add_threshold=float(data.get("add_threshold", 0.8)),
-            cue_threshold=float(data.get("cue_threshold", 1.01)),
-            context=int(data.get("context", 0)),
-            short_sentence=int(data.get("short_sentence", 0)),
-            trigger_bias=float(data.get("trigger_bias", 0.0)),
-            type_bias={str(k): float(v) for k, v in data.get("type_bias", {}).items()},
-            argument_bias=float(data.get("argument_bias", 0.0)),
-            role_bias={str(k): float(v) for k, v in data.get("role_bias", {}).items()},
-            role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
-            cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
-            rule_types=bool(data.get("rule_types", True)),
-            harvest=bool(data.get("harvest", False)),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "keep_threshold": self.keep_threshold,
-            "keep_count": self.keep_count,
-            "add_threshold": self.add_threshold,
-            "cue_threshold": self.cue_threshold,
-            "context": self.context,
-            "short_sentence": self.short_sentence,
-            "trigger_bias": self.trigger_bias,
-            "type_bias": dict(sorted(self.type_bias.items())),
-            "argument_bias": self.argument_bias,
-            "role_bias": dict(sorted(self.role_bias.items())),
-            "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
-            "cues": {k: list(v) for k, v in sorted(self.cues.items())},
-            "rule_types": self.rule_types,
-            "harvest": self.harvest,
-        }
-
-
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-
-
-def ngrams(text: str) -> list[str]:
-    """The word unigrams and bigrams the document-type classifier reads."""
-    words = _WORD.findall(text.lower())
-    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-
-
-@dataclass(frozen=True, slots=True)
-class DocTypes:
-    """Per-type logistic regressions over binary word n-grams: how likely a document reports each CASIE type."""
-
-    vocab: tuple[str, ...]
-    weights: Any  # numpy array (n-grams x types)
-    bias: Any  # numpy array (types,)
-
-    @classmethod
-    def load(cls, path: Path) -> DocTypes:
-        import numpy as np
-
-        with np.load(path, allow_pickle=False) as data:
-            return cls(tuple(str(v) for v in data["vocab"]), data["weights"], data["bias"])
-
-    def save(self, path: Path) -> None:
-        import numpy as np
-
-        np.savez_compressed(
-            path, vocab=np.array(self.vocab), weights=self.weights.astype(np.float16), bias=self.bias
-        )
-
-    def scores(self, text: str, index: dict[str, int]) -> dict[str, float]:
-        import numpy as np
-
-        rows = sorted({index[g] for g in ngrams(text) if g in index})
-        logits = self.weights[rows].astype(np.float32).sum(axis=0) + self.bias
-        probs = 1.0 / (1.0 + np.exp(-logits))
-        return {t: float(p) for t, p in zip(CASIE_TYPES, probs, strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,11 +201,7 @@ class EventExtractor:
         _set_bias(arguments, self._biases[1], decoding.argument_bias, decoding.role_bias)
         self._doctypes = doctypes
         self._doctype_index = {g: i for i, g in enumerate(doctypes.vocab)} if doctypes else {}
-        self._cue_patterns = {
-            t: re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b", re.IGNORECASE)
-            for t, cues in decoding.cues.items()
-            if cues
-        }
+        self._cues = CueLexicon(decoding)
         self._rules = tuple((t, re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE)) for t, p in _RULE_CUES)
 
     @classmethod
@@ -417,7 +313,7 @@ class EventExtractor:
         are read for more arguments of the type, not reported as events (at most one per sentence and type)."""
         out: list[_Trigger] = []
         for etype in sorted({t.type for t in triggers}):
-            pattern = self._cue_patterns.get(etype)
+            pattern = self._cues.patterns.get(etype)
             if pattern is None:
                 continue
             taken = {t.sent for t in triggers if t.type == etype}
@@ -435,23 +331,25 @@ class EventExtractor:
         triggers = [
             _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
             for e in tdoc.ents
-            if cats.get(e.label_, 1.0) >= d.keep_threshold or counts[e.label_] >= d.keep_count
+            if cats.get(e.label_, 1.0) >= d.keep_threshold
+            or counts[e.label_] >= d.keep_count
+            or self._cues.is_strong(e.label_, e.text)
         ]
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
-            pattern = self._cue_patterns.get(etype)
             score = cats.get(etype, 0.0)
-            if pattern is None or (
-                score < d.add_threshold and (etype not in present or score < d.cue_threshold)
-            ):
-                continue
-            # a likely type: its cue phrases are triggers too (all of them, or the first when none was tagged)
-            for m in pattern.finditer(text):
-                if any(t.start < m.end() and m.start() < t.end for t in triggers):
-                    continue
-                triggers.append(_Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start())))
-                if etype not in present and score < d.cue_threshold:
-                    break
+            if etype not in present and score >= d.add_threshold:
+                # a likely type that no trigger carries: one trigger at its most frequent cue phrase
+                m = self._cues.best_cue(etype, text)
+                if m is not None:
+                    triggers.append(_Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start())))
+            elif etype in present and score >= d.cue_threshold and etype in self._cues.patterns:
+                # a very likely type: its cue phrases not already tagged are triggers too
+                for m in self._cues.patterns[etype].finditer(text):
+                    if not any(t.start < m.end() and m.start() < t.end for t in triggers):
+                        triggers.append(
+                            _Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start()))
+                        )
         return sorted(triggers, key=lambda t: (t.start, t.end))
 
     def _arguments_of(

@@ -1,0 +1,185 @@
+"""Decoding settings and document-level evidence for the cyber-event extractor (:mod:`threatledger.extract.events`).
+
+* :class:`Decoding`: the settings in ``decoding.json`` next to the model (chosen on a held-out tenth of the training
+  data by ``training/events/tune.py``);
+* :class:`DocTypes`: the document classifier (how likely a document reports each CASIE type);
+* :class:`CueLexicon`: the cue phrases counted on the training data: fallback trigger phrases per type, and the
+  "strong" phrases whose presence in a trigger makes its type likely whatever the document classifier says.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CASIE_TYPES", "CueLexicon", "Decoding", "DocTypes", "ngrams", "words"]
+
+CASIE_TYPES = ("data-breach", "phishing", "ransomware", "vulnerability-discovery", "vulnerability-patch")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """Decoding settings; the shipped values come from ``decoding.json`` next to the model."""
+
+    keep_threshold: float = 0.3  # drop triggers whose type the document classifier scores below this
+    keep_count: int = 2  # ... unless the document has at least this many triggers of that type
+    # ... or unless the trigger contains a strong cue phrase of its type at least this precise (see CueLexicon)
+    strong_precision: float = 1.01
+    add_threshold: float = (
+        0.8  # a type scored at least this but with no trigger gets one at its best cue phrase
+    )
+    cue_threshold: float = (
+        1.01  # for a type scored at least this, every cue phrase not already tagged is a trigger
+    )
+    context: int = 0  # sentences each side of the trigger that the argument tagger reads (as in training)
+    short_sentence: int = (
+        0  # a trigger sentence shorter than this (characters) is read with the one before it
+    )
+    trigger_bias: float = 0.0  # taken off the trigger tagger's "outside" score: higher, more triggers
+    type_bias: dict[str, float] = field(default_factory=dict)  # event type -> added to its "begin" scores
+    argument_bias: float = 0.0  # taken off the argument tagger's "outside" score: higher, more arguments
+    role_bias: dict[str, float] = field(default_factory=dict)  # role -> added to its "begin" scores
+    role_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> event types admitting it
+    cues: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # type -> fallback trigger phrases, best first
+    # type -> phrase -> share of training documents containing the phrase that report the type
+    strong_cues: dict[str, dict[str, float]] = field(default_factory=dict)
+    rule_types: bool = True  # add the non-CASIE rule types
+    harvest: bool = False  # read more arguments around the cue phrases of the document's event types
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Decoding:
+        return cls(
+            keep_threshold=float(data.get("keep_threshold", 0.3)),
+            keep_count=int(data.get("keep_count", 2)),
+            strong_precision=float(data.get("strong_precision", 1.01)),
+            add_threshold=float(data.get("add_threshold", 0.8)),
+            cue_threshold=float(data.get("cue_threshold", 1.01)),
+            context=int(data.get("context", 0)),
+            short_sentence=int(data.get("short_sentence", 0)),
+            trigger_bias=float(data.get("trigger_bias", 0.0)),
+            type_bias={str(k): float(v) for k, v in data.get("type_bias", {}).items()},
+            argument_bias=float(data.get("argument_bias", 0.0)),
+            role_bias={str(k): float(v) for k, v in data.get("role_bias", {}).items()},
+            role_types={str(k): tuple(v) for k, v in data.get("role_types", {}).items()},
+            cues={str(k): tuple(v) for k, v in data.get("cues", {}).items()},
+            strong_cues={
+                str(t): {str(p): float(v) for p, v in phrases.items()}
+                for t, phrases in data.get("strong_cues", {}).items()
+            },
+            rule_types=bool(data.get("rule_types", True)),
+            harvest=bool(data.get("harvest", False)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "keep_threshold": self.keep_threshold,
+            "keep_count": self.keep_count,
+            "strong_precision": self.strong_precision,
+            "add_threshold": self.add_threshold,
+            "cue_threshold": self.cue_threshold,
+            "context": self.context,
+            "short_sentence": self.short_sentence,
+            "trigger_bias": self.trigger_bias,
+            "type_bias": dict(sorted(self.type_bias.items())),
+            "argument_bias": self.argument_bias,
+            "role_bias": dict(sorted(self.role_bias.items())),
+            "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
+            "cues": {k: list(v) for k, v in sorted(self.cues.items())},
+            "strong_cues": {t: dict(sorted(v.items())) for t, v in sorted(self.strong_cues.items())},
+            "rule_types": self.rule_types,
+            "harvest": self.harvest,
+        }
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (what the document classifier and the strong cue phrases are made of)."""
+    return _WORD.findall(text.lower())
+
+
+def ngrams(text: str) -> list[str]:
+    """The word unigrams and bigrams the document-type classifier reads."""
+    w = words(text)
+    return w + [f"{a} {b}" for a, b in itertools.pairwise(w)]
+
+
+@dataclass(frozen=True, slots=True)
+class DocTypes:
+    """Per-type logistic regressions over binary word n-grams: how likely a document reports each CASIE type."""
+
+    vocab: tuple[str, ...]
+    weights: Any  # numpy array (n-grams x types)
+    bias: Any  # numpy array (types,)
+
+    @classmethod
+    def load(cls, path: Path) -> DocTypes:
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as data:
+            return cls(tuple(str(v) for v in data["vocab"]), data["weights"], data["bias"])
+
+    def save(self, path: Path) -> None:
+        import numpy as np
+
+        np.savez_compressed(
+            path, vocab=np.array(self.vocab), weights=self.weights.astype(np.float16), bias=self.bias
+        )
+
+    def scores(self, text: str, index: dict[str, int]) -> dict[str, float]:
+        import numpy as np
+
+        rows = sorted({index[g] for g in ngrams(text) if g in index})
+        logits = self.weights[rows].astype(np.float32).sum(axis=0) + self.bias
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        return {t: float(p) for t, p in zip(CASIE_TYPES, probs, strict=True)}
+
+
+class CueLexicon:
+    """The cue phrases of ``decoding`` compiled for matching."""
+
+    MAX_WORDS = 3  # strong cue phrases are word n-grams up to this long
+
+    def __init__(self, decoding: Decoding) -> None:
+        self.patterns = {
+            t: re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b", re.IGNORECASE)
+            for t, cues in decoding.cues.items()
+            if cues
+        }
+        self.rank = {t: {c.lower(): i for i, c in enumerate(cues)} for t, cues in decoding.cues.items()}
+        self.strong = {
+            t: frozenset(p for p, v in phrases.items() if v >= decoding.strong_precision)
+            for t, phrases in decoding.strong_cues.items()
+        }
+
+    def is_strong(self, etype: str, trigger: str) -> bool:
+        """Whether the trigger text contains a strong cue phrase of ``etype``."""
+        strong = self.strong.get(etype)
+        if not strong:
+            return False
+        w = words(trigger)
+        return any(
+            " ".join(w[i : i + n]) in strong
+            for n in range(1, self.MAX_WORDS + 1)
+            for i in range(len(w) - n + 1)
+        )
+
+    def best_cue(self, etype: str, text: str) -> re.Match[str] | None:
+        """The occurrence in ``text`` of the type's most frequent cue phrase (the first one in the text)."""
+        pattern = self.patterns.get(etype)
+        if pattern is None:
+            return None
+        rank = self.rank.get(etype, {})
+        best: re.Match[str] | None = None
+        for m in pattern.finditer(text):
+            if best is None or rank.get(m.group(0).lower(), len(rank)) < rank.get(
+                best.group(0).lower(), len(rank)
+            ):
+                best = m
+        return best
