@@ -20,14 +20,44 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fold import errors, fold_reports, scorer
 
 from threatledger.config import Settings
-from threatledger.extract.cyberner import CyberNER, merge
-from threatledger.extract.entities import RULES, extract_entities
+from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
+from threatledger.extract.entities import RULES, MergeRules, extract_entities
 from threatledger.knowledge.loader import load_kb
 from threatledger.nlp import load_english
 
 # rule sets compared (name -> changes to the shipped rules)
+# the cyber model's head priority (threatledger.extract.cyberner.PRIORITY) and alternatives
+HEADS = {
+    "shipped": PRIORITY,
+    "no-cy-malware": tuple((h, labels - {"MALWARE"} if h == "ner_cy" else labels) for h, labels in PRIORITY),
+    "no-cy": tuple((h, labels) for h, labels in PRIORITY if h != "ner_cy"),
+}
+_MAL = frozenset({"malware", "tool"})
+_TRIM = frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"})
 VARIANTS: dict[str, dict[str, Any]] = {
     "shipped": {},
+    "default": {f.name: f.default for f in dataclasses.fields(MergeRules)},
+    "no-cy-malware": {"heads": "no-cy-malware"},
+    "no-cy": {"heads": "no-cy"},
+    "type": {"model_type": True},
+    "bounds-longer": {"model_bounds": "longer"},
+    "bounds-shorter": {"model_bounds": "shorter"},
+    "bounds-always": {"model_bounds": "always"},
+    "bounds-always-mal": {"model_bounds": "always", "bounds_types": _MAL},
+    "bounds-always-group": {"model_bounds": "always", "bounds_types": frozenset({"threat-actor"})},
+    "confirm-cued": {"confirm": frozenset({"cued"})},
+    "confirm-exact": {"confirm": frozenset({"exact"})},
+    "confirm-exact-cued": {"confirm": frozenset({"exact", "cued"})},
+    "confirm-all": {"confirm": frozenset({"exact", "cued", "fold"})},
+    "new-zipf3": {"new_zipf": 3.0},
+    "new-zipf4": {"new_zipf": 4.0},
+    "new-person": {"new_person": True},
+    "new-shape": {"new_shape": True},
+    "vote": {"vote": True},
+    "propagate": {"propagate": True},
+    "vote-propagate": {"vote": True, "propagate": True},
+    "trim": {"trim": _TRIM},
+    "trim-more": {"trim": _TRIM | {"loader", "stealer", "rat", "dropper"}},
 }
 
 
@@ -38,6 +68,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--scorer", type=Path, default=Path("../shared/eval/entities.py"))
+    ap.add_argument("--only", default="", help="comma-separated fold indices (default: all)")
     ap.add_argument("--errors", default="")
     ap.add_argument("--variants", default="", help="comma-separated subset of VARIANTS")
     args = ap.parse_args()
@@ -46,8 +77,8 @@ def main() -> None:
     kb = load_kb(Settings.load())
     nlp = load_english()
     docs: dict[str, Any] = {}
-    spans: dict[str, list[tuple[int, int, str]]] = {}
-    for k in range(args.folds):
+    heads: dict[str, dict[str, list[tuple[int, int, str]]]] = {}
+    for k in [int(x) for x in args.only.split(",") if x] or range(args.folds):
         path = Path(args.pattern.format(k=k))
         model = CyberNER.load(path)
         assert model is not None, path
@@ -55,17 +86,22 @@ def main() -> None:
         for name in names:
             docs[name] = ev.build_doc(ev.read_conll(bio / f"{name}.bio"), ev.COLUMNS["annoctr"])
         texts = [docs[n]["text"] for n in names]
-        for name, heads in zip(names, model.head_spans_many(texts), strict=True):
-            spans[name] = merge(heads)
+        for name, per_head in zip(names, model.head_spans_many(texts), strict=True):
+            heads[name] = per_head
     sdocs = dict(zip(docs, nlp.pipe((d["text"] for d in docs.values()), batch_size=8), strict=True))
     chosen = [v for v in args.variants.split(",") if v] or list(VARIANTS)
     labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall"]
-    sys.stdout.write(f"{len(docs)} reports; exact F1 (P/R for MALWARE)\n{'variant':28s} " + " ".join(
+    sys.stdout.write(f"{len(docs)} reports; exact F1, overall without DATE (P/R for MALWARE)\n{'variant':28s} " + " ".join(
         f"{x:>8s}" for x in labels) + "\n")  # fmt: skip
     for name in chosen:
-        rules = dataclasses.replace(RULES, **VARIANTS[name])
-        preds = {d: predicted(extract_entities(sdocs[d], kb, spans[d], rules)) for d in docs}
+        changes = dict(VARIANTS[name])
+        priority = HEADS[changes.pop("heads", "shipped")]
+        rules = dataclasses.replace(RULES, **changes)
+        preds = {d: predicted(extract_entities(sdocs[d], kb, merge(heads[d], priority), rules)) for d in docs}
         result = ev.score(docs, preds, "annoctr")["exact"]
+        # overall without DATE (dates come from another extractor)
+        tot = [sum(result[x][k] for x in labels[:-1]) for k in ("tp", "pred", "gold")]
+        result["overall"] = ev.prf(*tot)
         mal = result["MALWARE"]
         cells = " ".join(f"{result[x]['f1']:8.3f}" for x in labels)
         sys.stdout.write(f"{name:28s} {cells}   MALWARE P {mal['p']:.3f} R {mal['r']:.3f}\n")

@@ -124,6 +124,17 @@ class MergeRules:
     # matcher policies (threatledger.knowledge.matcher) of malware/tool names kept only where the model tags an
     # overlapping cyber span: "exact" names are also English words, "cued" ones common words
     confirm: frozenset[str] = frozenset()
+    # a model malware/tool span the knowledge base does not know is dropped when its text is an English word this
+    # common (wordfreq Zipf; 0: never), when spaCy calls it a person, or when it is not name-shaped
+    new_zipf: float = 0.0
+    new_person: bool = False
+    new_shape: bool = False
+    # every mention of a name takes the cyber type (malware/tool/threat-actor) the model gives most of its mentions
+    vote: bool = False
+    # a name the model tags as a cyber type somewhere is tagged at its other (same-case) mentions too
+    propagate: bool = False
+    # type words cut from the end of a malware span ("Epsilon ransomware" -> "Epsilon"), from either source
+    trim: frozenset[str] = frozenset()
 
 
 RULES = MergeRules()
@@ -159,14 +170,23 @@ def extract_entities(
     ]
     spacy_cands = _from_spacy(sdoc)
     model_cands = _from_model(text, model_spans, kb, rules)
+    if rules.new_zipf or rules.new_person or rules.new_shape:
+        model_cands = [c for c in model_cands if _plausible_new(c, sdoc, rules)]
+    if rules.trim:
+        kb_cands = [_trim_type_word(c, rules.trim) for c in kb_cands]
+        model_cands = [_trim_type_word(c, rules.trim) for c in model_cands]
     if model_spans:
         # With the cyber NER model, organisations come from it, not from spaCy's small model (exact-span ORG
         # precision 0.80 against 0.36 on AnnoCTR dev; docs/quality.md)
         spacy_cands = [c for c in spacy_cands if c.type != "organization"]
         kb_cands = _reconcile(kb_cands, model_cands, rules)
+    if rules.propagate:
+        model_cands += _propagate(text, model_cands)
     cands = kb_cands + model_cands + _from_phrases(text) + spacy_cands
     cands = _drop_countries_inside_orgs(cands)
     chosen = _resolve_overlaps(cands)
+    if rules.vote:
+        chosen = _vote(chosen, model_cands)
     chosen = _apply_acronyms(text, chosen)
     return _group(chosen)
 
@@ -194,6 +214,64 @@ def _reconcile(
             c = dataclasses.replace(c, type=same.policy)
         out.append(c)
     return out
+
+
+def _propagate(text: str, model_cands: list[_Candidate]) -> list[_Candidate]:
+    """Other mentions of the names the model tagged with a cyber type (same case, whole words)."""
+    seen = {(c.start, c.end) for c in model_cands}
+    out: list[_Candidate] = []
+    for c in {c.text: c for c in model_cands if c.policy in _CYBER and len(c.text) >= 3}.values():
+        for m in re.finditer(rf"(?<![\w.-]){re.escape(c.text)}(?![\w-])", text):
+            if (m.start(), m.end()) not in seen:
+                out.append(dataclasses.replace(c, start=m.start(), end=m.end()))
+    return out
+
+
+def _vote(chosen: list[_Candidate], model_cands: list[_Candidate]) -> list[_Candidate]:
+    """Each cyber-typed name takes the type most of its model-tagged mentions have."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in model_cands:
+        if c.policy in _CYBER:
+            votes[c.text.casefold()][c.policy] += 1
+    out: list[_Candidate] = []
+    for c in chosen:
+        tally = votes.get(c.text.casefold())
+        if c.type in _CYBER and tally:
+            best, n = tally.most_common(1)[0]
+            if best != c.type and n > tally[c.type]:
+                c = dataclasses.replace(c, type=best)
+        out.append(c)
+    return out
+
+
+_NAME_SHAPE = re.compile(r"[A-Za-z0-9][\w.-]*(?: [A-Za-z0-9][\w.-]*)*")
+
+
+def _plausible_new(c: _Candidate, sdoc: Doc, rules: MergeRules) -> bool:
+    """Whether a model malware/tool span unknown to the knowledge base passes the rules' filters."""
+    if c.kb_ref or c.type not in {"malware", "tool"}:
+        return True
+    if rules.new_shape and (not _NAME_SHAPE.fullmatch(c.text) or not any(ch.isupper() for ch in c.text)):
+        return False
+    if rules.new_zipf and " " not in c.text:
+        from wordfreq import zipf_frequency
+
+        if zipf_frequency(c.text, "en") >= rules.new_zipf:
+            return False
+    if rules.new_person:
+        span = sdoc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is not None and any(e.label_ == "PERSON" for e in span.ents):
+            return False
+    return True
+
+
+def _trim_type_word(c: _Candidate, words: frozenset[str]) -> _Candidate:
+    head, sep, last = c.text.rpartition(" ")
+    if c.type != "malware" or not sep or last.lower() not in words or not head.strip():
+        return c
+    head = head.rstrip()
+    canonical = c.canonical if c.kb_ref else _canonical_text(head)
+    return dataclasses.replace(c, end=c.start + len(head), text=head, canonical=canonical)
 
 
 def _bounds_lose(c: _Candidate, over: list[_Candidate], mode: str) -> bool:
