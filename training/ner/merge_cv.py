@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import cy_holdout
 from fold import errors, fold_reports, scorer
 
 from threatledger.config import Settings
@@ -31,6 +32,7 @@ HEADS = {
     "shipped": PRIORITY,
     "no-cy-malware": tuple((h, labels - {"MALWARE"} if h == "ner_cy" else labels) for h, labels in PRIORITY),
     "no-cy": tuple((h, labels) for h, labels in PRIORITY if h != "ner_cy"),
+    "ce>ne>cy": tuple(sorted(PRIORITY, key=lambda x: ["ner_ce", "ner_ne", "ner_cy"].index(x[0]))),
 }
 _MAL = frozenset({"malware", "tool"})
 _TRIM = frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"})
@@ -39,6 +41,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "default": {f.name: f.default for f in dataclasses.fields(MergeRules)},
     "no-cy-malware": {"heads": "no-cy-malware"},
     "no-cy": {"heads": "no-cy"},
+    "ce>ne>cy": {"heads": "ce>ne>cy"},
     "type": {"model_type": True},
     "bounds-longer": {"model_bounds": "longer"},
     "bounds-shorter": {"model_bounds": "shorter"},
@@ -56,6 +59,22 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "vote": {"vote": True},
     "propagate": {"propagate": True},
     "vote-propagate": {"vote": True, "propagate": True},
+    "type+person+zipf3": {"model_type": True, "new_person": True, "new_zipf": 3.0},
+    "type+person+zipf3+no-cy": {"model_type": True, "new_person": True, "new_zipf": 3.0, "heads": "no-cy"},
+    "type+person+zipf3+no-cy-mal": {
+        "model_type": True,
+        "new_person": True,
+        "new_zipf": 3.0,
+        "heads": "no-cy-malware",
+    },
+    "type+person+zipf3+vote": {"model_type": True, "new_person": True, "new_zipf": 3.0, "vote": True},
+    "type+person+zipf3+confirm-exact": {
+        "model_type": True,
+        "new_person": True,
+        "new_zipf": 3.0,
+        "confirm": frozenset({"exact"}),
+    },
+    "type+person+zipf3+shape": {"model_type": True, "new_person": True, "new_zipf": 3.0, "new_shape": True},
     "trim": {"trim": _TRIM},
     "trim-more": {"trim": _TRIM | {"loader", "stealer", "rat", "dropper"}},
 }
@@ -88,20 +107,32 @@ def main() -> None:
         texts = [docs[n]["text"] for n in names]
         for name, per_head in zip(names, model.head_spans_many(texts), strict=True):
             heads[name] = per_head
-    sdocs = dict(zip(docs, nlp.pipe((d["text"] for d in docs.values()), batch_size=8), strict=True))
+    # CyNER: the held-out tail of its train split (whole articles no fold model trained on), scored as the scorer
+    # cuts CyNER into documents, with the last model loaded
+    cy_all = ev.load_gold(args.data, "cyner", "train")
+    cy_docs = {d: cy_all[d] for d in list(cy_all)[-len(cy_holdout(list(cy_all))[1]) :]}
+    for name, per_head in zip(
+        cy_docs, model.head_spans_many([d["text"] for d in cy_docs.values()]), strict=True
+    ):
+        heads[name] = per_head
+    every = {**docs, **cy_docs}
+    sdocs = dict(zip(every, nlp.pipe((d["text"] for d in every.values()), batch_size=8), strict=True))
     chosen = [v for v in args.variants.split(",") if v] or list(VARIANTS)
-    labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall"]
+    labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall", "CyNER-Malware"]
     sys.stdout.write(f"{len(docs)} reports; exact F1, overall without DATE (P/R for MALWARE)\n{'variant':28s} " + " ".join(
         f"{x:>8s}" for x in labels) + "\n")  # fmt: skip
     for name in chosen:
         changes = dict(VARIANTS[name])
         priority = HEADS[changes.pop("heads", "shipped")]
         rules = dataclasses.replace(RULES, **changes)
-        preds = {d: predicted(extract_entities(sdocs[d], kb, merge(heads[d], priority), rules)) for d in docs}
+        preds = {
+            d: predicted(extract_entities(sdocs[d], kb, merge(heads[d], priority), rules)) for d in every
+        }
         result = ev.score(docs, preds, "annoctr")["exact"]
         # overall without DATE (dates come from another extractor)
-        tot = [sum(result[x][k] for x in labels[:-1]) for k in ("tp", "pred", "gold")]
+        tot = [sum(result[x][k] for x in labels[:-2]) for k in ("tp", "pred", "gold")]
         result["overall"] = ev.prf(*tot)
+        result["CyNER-Malware"] = ev.score(cy_docs, preds, "cyner")["exact"]["Malware"]
         mal = result["MALWARE"]
         cells = " ".join(f"{result[x]['f1']:8.3f}" for x in labels)
         sys.stdout.write(f"{name:28s} {cells}   MALWARE P {mal['p']:.3f} R {mal['r']:.3f}\n")
