@@ -119,3 +119,36 @@ def test_annoctr_dev_smoke(shared_data: Path, extract: Callable[..., tuple[Entit
         text = path.read_text(encoding="utf-8")
         for entity in extract(text):
             assert all(text[m.start : m.end] == m.text for m in entity.mentions)
+
+
+def test_merge_rules_model_type_and_new_name_filters(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    from threatledger.extract.entities import MergeRules
+
+    text = "John Smith said the intruders ran XMRig and Zorbex, then Opera."
+
+    def at(word: str, label: str) -> tuple[int, int, str]:
+        return (text.index(word), text.index(word) + len(word), label)
+
+    spans = [
+        at("John Smith", "MALWARE"),
+        at("XMRig", "TOOL"),
+        at("Zorbex", "MALWARE"),
+        at("Opera", "MALWARE"),
+    ]
+    off = {e.name: e.type for e in extract(text, model_spans=spans, rules=MergeRules())}
+    assert off["XMRig"] == "malware" and off.get("Opera") == "malware"  # the knowledge base's type; no filter
+    rules = MergeRules(model_type=True, new_person=True, new_zipf=4.0)
+    on = {e.name: e.type for e in extract(text, model_spans=spans, rules=rules)}
+    assert on["XMRig"] == "tool"  # the model's type on a span both found
+    assert on["Zorbex"] == "malware"  # an unknown, name-like word stays
+    assert on.get("Opera") != "malware"  # a common English word the knowledge base does not list
+    assert on.get("John Smith") != "malware"  # a person, by spaCy
+
+
+def test_merge_rules_type_word_trim(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    from threatledger.extract.entities import MergeRules
+
+    text = "The Zorbex ransomware encrypted the files."
+    span = [(text.index("Zorbex"), text.index(" encrypted"), "MALWARE")]
+    found = extract(text, model_spans=span, rules=MergeRules(trim=frozenset({"ransomware"})))
+    assert [m.text for e in found if e.type == "malware" for m in e.mentions] == ["Zorbex"]
