@@ -137,7 +137,7 @@ def test_merge_rules_model_type_and_new_name_filters(extract: Callable[..., tupl
     ]
     off = {e.name: e.type for e in extract(text, model_spans=spans, rules=MergeRules())}
     assert off["XMRig"] == "malware" and off.get("Opera") == "malware"  # the knowledge base's type; no filter
-    rules = MergeRules(model_type=True, new_person=True, new_zipf=4.0)
+    rules = MergeRules(model_type=True, new_person=2, new_zipf=4.0)
     on = {e.name: e.type for e in extract(text, model_spans=spans, rules=rules)}
     assert on["XMRig"] == "tool"  # the model's type on a span both found
     assert on["Zorbex"] == "malware"  # an unknown, name-like word stays

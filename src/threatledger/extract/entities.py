@@ -125,9 +125,9 @@ class MergeRules:
     # overlapping cyber span: "exact" names are also English words, "cued" ones common words
     confirm: frozenset[str] = frozenset()
     # a model malware/tool span the knowledge base does not know is dropped when its text is an English word this
-    # common (wordfreq Zipf; 0: never), when spaCy calls it (a name of two words or more) a person, or when it is not name-shaped
+    # common (wordfreq Zipf; 0: never), when spaCy calls it a person, or when it is not name-shaped
     new_zipf: float = 0.0
-    new_person: bool = False
+    new_person: int = 0  # the fewest words a span spaCy calls a person must have to be dropped (0: never)
     new_shape: bool = False
     # every mention of a name takes the cyber type (malware/tool/threat-actor) the model gives most of its mentions
     vote: bool = False
@@ -258,7 +258,7 @@ def _plausible_new(c: _Candidate, sdoc: Doc, rules: MergeRules) -> bool:
 
         if zipf_frequency(c.text, "en") >= rules.new_zipf:
             return False
-    if rules.new_person and " " in c.text.strip():  # spaCy calls many one-word unknown names persons
+    if rules.new_person and len(c.text.split()) >= rules.new_person:
         span = sdoc.char_span(c.start, c.end, alignment_mode="expand")
         if span is not None and any(e.label_ == "PERSON" for e in span.ents):
             return False
