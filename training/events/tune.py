@@ -6,8 +6,8 @@
 The role -> event type table and the fallback trigger cues are counted on the other nine tenths. The search is a
 coordinate ascent on the mean of the four CASIE F1 scores: the taggers' recall biases against the document-type
 filter, then the argument windows, the strong cue phrases that keep a trigger against that filter, the cue
-triggers, and last per-type and per-role biases (a role can be switched off), each kept only when it gains at least
-0.002 (the tenth has 70 documents).
+triggers (at the best cue phrase or a strong one), and last per-type and per-role biases (a role can be switched
+off), each kept only when it gains at least 0.002 (the tenth has 70 documents).
 """
 
 from __future__ import annotations
@@ -227,7 +227,10 @@ def main() -> None:
         keep_count=(2, 3, 99),
     )
     search.grid(
-        argument_bias=(0.5, 1.0, 1.5, 2.0, 2.5, 3.0), short_sentence=(0, 60, 100, 150), harvest=(False, True)
+        argument_bias=(0.5, 1.0, 1.5, 2.0, 2.5, 3.0),
+        short_sentence=(0, 60, 100, 150),
+        harvest=(False, True),
+        harvest_strong=(False, True),
     )
     # triggers kept for a strong cue phrase whatever the document classifier says, against the filter
     search.grid(
@@ -236,14 +239,18 @@ def main() -> None:
         trigger_bias=(0.5, 1.0, 1.5, 2.0),
     )
     # a likely type without a trigger gets one at its best cue phrase; or every cue phrase is a trigger
-    search.grid(add_threshold=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01), cue_threshold=(0.7, 0.8, 0.9, 1.01))
+    search.grid(
+        add_threshold=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01),
+        cue_threshold=(0.7, 0.8, 0.9, 1.01),
+        strong_add=(0.9, 0.95, 0.97, 1.01),
+    )
     search.per_label(
         "type_bias", sorted({e.type for d in fit for e in d.events}), (-1.0, -0.5, 0.5, 1.0), 0.002
     )
     frequent = Counter(a.label for d in docs for e in d.events for a in e.arguments)
     # a role's bias of -10 switches it off: the clause-like roles are mostly wrong
     search.per_label(
-        "role_bias", sorted(r for r, n in frequent.items() if n >= 10), (ROLE_OFF, -1.0, 1.0), 0.002
+        "role_bias", sorted(r for r, n in frequent.items() if n >= 10), (ROLE_OFF, -3.0, -1.0, 1.0), 0.002
     )
     best = search.best
     out = Decoding.from_json({**best[1], **stats}).to_json()

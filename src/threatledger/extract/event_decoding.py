@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ class Decoding:
     keep_count: int = 2  # ... unless the document has at least this many triggers of that type
     # ... or unless the trigger contains a strong cue phrase of its type at least this precise (see CueLexicon)
     strong_precision: float = 1.01
-    add_threshold: float = (
-        0.8  # a type scored at least this but with no trigger gets one at its best cue phrase
-    )
+    # a type without a trigger whose document has a strong cue phrase at least this precise gets one there
+    strong_add: float = 1.01
+    # a type scored at least this but with no trigger gets one at its best cue phrase
+    add_threshold: float = 0.8
     cue_threshold: float = (
         1.01  # for a type scored at least this, every cue phrase not already tagged is a trigger
     )
@@ -50,6 +52,7 @@ class Decoding:
     strong_cues: dict[str, dict[str, float]] = field(default_factory=dict)
     rule_types: bool = True  # add the non-CASIE rule types
     harvest: bool = False  # read more arguments around the cue phrases of the document's event types
+    harvest_strong: bool = False  # ... and around their strong cue phrases (at least ``strong_precision``)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decoding:
@@ -57,6 +60,7 @@ class Decoding:
             keep_threshold=float(data.get("keep_threshold", 0.3)),
             keep_count=int(data.get("keep_count", 2)),
             strong_precision=float(data.get("strong_precision", 1.01)),
+            strong_add=float(data.get("strong_add", 1.01)),
             add_threshold=float(data.get("add_threshold", 0.8)),
             cue_threshold=float(data.get("cue_threshold", 1.01)),
             context=int(data.get("context", 0)),
@@ -73,6 +77,7 @@ class Decoding:
             },
             rule_types=bool(data.get("rule_types", True)),
             harvest=bool(data.get("harvest", False)),
+            harvest_strong=bool(data.get("harvest_strong", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -80,6 +85,7 @@ class Decoding:
             "keep_threshold": self.keep_threshold,
             "keep_count": self.keep_count,
             "strong_precision": self.strong_precision,
+            "strong_add": self.strong_add,
             "add_threshold": self.add_threshold,
             "cue_threshold": self.cue_threshold,
             "context": self.context,
@@ -93,6 +99,7 @@ class Decoding:
             "strong_cues": {t: dict(sorted(v.items())) for t, v in sorted(self.strong_cues.items())},
             "rule_types": self.rule_types,
             "harvest": self.harvest,
+            "harvest_strong": self.harvest_strong,
         }
 
 
@@ -157,6 +164,14 @@ class CueLexicon:
             t: frozenset(p for p, v in phrases.items() if v >= decoding.strong_precision)
             for t, phrases in decoding.strong_cues.items()
         }
+        self.strong_share = decoding.strong_cues
+        # strong cue phrases matched in running text: for additions (``strong_add``) and harvesting
+        floor = min(decoding.strong_add, decoding.strong_precision if decoding.harvest_strong else 1.01)
+        self.strong_patterns = {
+            t: _phrase_pattern(p for p, v in phrases.items() if v >= floor)
+            for t, phrases in decoding.strong_cues.items()
+            if any(v >= floor for v in phrases.values())
+        }
 
     def is_strong(self, etype: str, trigger: str) -> bool:
         """Whether the trigger text contains a strong cue phrase of ``etype``."""
@@ -169,6 +184,16 @@ class CueLexicon:
             for n in range(1, self.MAX_WORDS + 1)
             for i in range(len(w) - n + 1)
         )
+
+    def strong_in(self, etype: str, text: str, at_least: float) -> list[re.Match[str]]:
+        """Occurrences in ``text`` of the type's strong cue phrases at least ``at_least`` precise, most precise
+        first (then in text order)."""
+        pattern = self.strong_patterns.get(etype)
+        if pattern is None:
+            return []
+        share = self.strong_share.get(etype, {})
+        found = [m for m in pattern.finditer(text) if share.get(" ".join(words(m.group(0))), 0.0) >= at_least]
+        return sorted(found, key=lambda m: (-share.get(" ".join(words(m.group(0))), 0.0), m.start()))
 
     def best_cue(self, etype: str, text: str) -> re.Match[str] | None:
         """The occurrence in ``text`` of the type's most frequent cue phrase (the first one in the text)."""
@@ -183,3 +208,11 @@ class CueLexicon:
             ):
                 best = m
         return best
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Word n-grams (as :func:`words` makes them) matched as whole words, any non-word characters between."""
+    alternatives = sorted(
+        (r"\W+".join(re.escape(w) for w in p.split()) for p in phrases), key=len, reverse=True
+    )
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])", re.IGNORECASE)

@@ -314,10 +314,11 @@ class EventExtractor:
         out: list[_Trigger] = []
         for etype in sorted({t.type for t in triggers}):
             pattern = self._cues.patterns.get(etype)
-            if pattern is None:
-                continue
+            found = list(pattern.finditer(text)) if pattern is not None else []
+            if self.decoding.harvest_strong:
+                found += self._cues.strong_in(etype, text, self.decoding.strong_precision)
             taken = {t.sent for t in triggers if t.type == etype}
-            for m in pattern.finditer(text):
+            for m in found:
                 sent = _sentence_of(sentences, m.start())
                 if sent not in taken:
                     taken.add(sent)
@@ -338,9 +339,17 @@ class EventExtractor:
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
             score = cats.get(etype, 0.0)
-            if etype not in present and score >= d.add_threshold:
-                # a likely type that no trigger carries: one trigger at its most frequent cue phrase
-                m = self._cues.best_cue(etype, text)
+            if etype not in present and (score >= d.add_threshold or d.strong_add <= 1.0):
+                # a likely type that no trigger carries: one trigger at its most precise strong cue phrase, or
+                # at its most frequent cue phrase
+                strong = self._cues.strong_in(etype, text, d.strong_add)
+                m = (
+                    strong[0]
+                    if strong
+                    else self._cues.best_cue(etype, text)
+                    if score >= d.add_threshold
+                    else None
+                )
                 if m is not None:
                     triggers.append(_Trigger(etype, m.start(), m.end(), _sentence_of(sentences, m.start())))
             elif etype in present and score >= d.cue_threshold and etype in self._cues.patterns:
