@@ -9,10 +9,12 @@ Two small spaCy pipelines trained from scratch on CASIE (``training/events``) an
 
 Decoding (settings in ``decoding.json``, chosen on a held-out tenth of the training data): both taggers are shifted
 towards recall by lowering the score of their "outside" transition (the greedy taggers are precise but miss much);
-triggers of a type the document classifier finds unlikely are dropped; a type it finds very likely but that no
+triggers of a type the document classifier finds unlikely are dropped, unless they contain a strong cue phrase of
+their type (one that nearly always means the type in training documents); a type it finds very likely but that no
 trigger carries gets one from a cue list of frequent training triggers; the argument tagger then runs once per
-trigger, and once around each cue phrase of the document's event types in sentences without such a trigger (those
-arguments join the nearest event of the type); roles the event type does not admit are dropped.
+trigger, and once around each cue (and strong cue) phrase of the document's event types in sentences without such a
+trigger (those arguments join the nearest event of the type); roles the event type does not admit are dropped.
+Settings and cue phrases: :mod:`threatledger.extract.event_decoding`.
 
 A second layer of cue rules adds types outside CASIE (intrusion, ddos, malware-infection, supply-chain, destructive,
 fraud, vulnerability-exploitation) for sentences where no CASIE trigger fired; those events carry no arguments.
@@ -59,7 +61,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 RULE_TYPES = (
     "intrusion",
