@@ -99,3 +99,23 @@ def test_backfill_command(tmp_path: Path) -> None:
     store = open_store(db)
     assert store.count_documents() == out["summary"]["added"] + out["summary"]["near-duplicate"]
     store.close()
+
+
+@pytest.mark.slow
+def test_backfill_into_postgresql_equals_an_ingest_into_sqlite(
+    tmp_path: Path, client: distributed.Client, postgres_url: str
+) -> None:
+    from threatledger.scale.backfill import backfill
+
+    source = write_jsonl(tmp_path / "in" / "articles.jsonl", 80, seed=5)
+    settings = Settings.load(str(tmp_path / "plain.sqlite3"))
+    plain = open_store(settings.db)
+    expected = ingest([str(source)], settings, plain, Extractors(settings), clock=clock)
+    shared = open_store(postgres_url)
+    report = backfill([str(source)], settings, shared, client, batch=8, clock=clock)
+    assert report.summary() == expected.summary() and not report.failed
+    for table in TABLES:
+        assert table_rows(shared, table) == table_rows(plain, table), table.name
+    assert backfill([str(source)], settings, shared, client, batch=8, clock=clock).summary()["added"] == 0
+    plain.close()
+    shared.close()
