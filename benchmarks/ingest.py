@@ -9,7 +9,9 @@ should on a laptop:
 
 1. extraction included: ``--extract-docs`` synthesised articles written as ``.txt`` files and ingested with
    ``pipeline.ingest`` (read, normalise, duplicate and near-duplicate checks, every extractor, incident
-   resolution, one transaction per document) -- what ``threatledger ingest FOLDER`` does;
+   resolution, one transaction per document) -- what ``threatledger ingest FOLDER -j N`` does -- with each of
+   ``--processes``, against the baseline of one document at a time (``ingest_item``: normalise, extract,
+   write, the next);
 2. store only: ``--store-docs`` documents saved with ``SQLiteStore.save_document`` and precomputed findings.
    ``--base-docs`` distinct articles are extracted first (not timed); each stored document is one of them with a
    unique closing paragraph appended (so its spans still index its text) and that article's findings. No
@@ -35,7 +37,8 @@ from _machine import describe, load, maxrss_mb
 from threatledger.config import Settings
 from threatledger.ids import make_id, text_sha256
 from threatledger.model import Document
-from threatledger.pipeline import Extractors, ingest
+from threatledger.pipeline import Extractors, ingest, ingest_item
+from threatledger.sources.files import iter_items
 from threatledger.store import SQLiteStore
 
 
@@ -47,28 +50,39 @@ def _checkpoint(store: SQLiteStore) -> None:
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def extraction_ingest(work: Path, count: int, extractors: Extractors) -> None:
+def extraction_ingest(work: Path, count: int, extractors: Extractors, processes: list[int]) -> None:
     folder = work / "articles"
     folder.mkdir()
     for number, (title, _published, text) in enumerate(documents(count, seed=2)):
         (folder / f"{number:05d}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-    db = work / "extract.sqlite3"
-    settings = Settings.load(db=str(db))
-    store = SQLiteStore(db)
-    start = time.perf_counter()
-    report = ingest([str(folder)], settings, store, extractors)
-    seconds = time.perf_counter() - start
-    _checkpoint(store)
-    counts = {
-        t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("entities", "indicators")
-    }
-    store.close()
-    summary = report.summary()
-    print(
-        f"extraction included: {count} docs in {seconds:.1f}s = {count / seconds:.2f} docs/s "
-        f"({summary}); store {_size_mb(db):.1f} MB, {counts['entities']} entities, "
-        f"{counts['indicators']} indicators; load {load()}"
-    )
+    runs: list[tuple[str, int]] = [("baseline: one document at a time (ingest_item)", 0)]
+    runs += [(f"ingest, batched, {n} process{'es' if n > 1 else ''}", n) for n in processes]
+    for label, n in runs:
+        db = work / f"extract-{n}.sqlite3"
+        settings = Settings.load(db=str(db))
+        store = SQLiteStore(db)
+        start = time.perf_counter()
+        if n == 0:
+            outcomes = [
+                ingest_item(item, store, extractors).status
+                for item in iter_items([folder], settings)
+                if not isinstance(item, Exception)
+            ]
+            summary = {s: outcomes.count(s) for s in ("added", "duplicate", "near-duplicate", "failed")}
+        else:
+            summary = ingest([str(folder)], settings, store, extractors, processes=n).summary()
+        seconds = time.perf_counter() - start
+        _checkpoint(store)
+        counts = {
+            t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("entities", "indicators")
+        }
+        store.close()
+        print(
+            f"extraction included, {label}: {count} docs in {seconds:.1f}s = {count / seconds:.2f} docs/s "
+            f"({summary}); store {_size_mb(db):.1f} MB, {counts['entities']} entities, "
+            f"{counts['indicators']} indicators; load {load()}"
+        )
 
 
 def store_only(work: Path, count: int, base_count: int, extractors: Extractors) -> None:
@@ -143,17 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-docs", type=int, default=500)
     parser.add_argument("--store-docs", type=int, default=10_000)
     parser.add_argument("--base-docs", type=int, default=100)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="batched ingest runs")
     args = parser.parse_args(argv)
     print(describe())
     print(f"documents: {sentence_pool()[1]}, 14 sentences each (about 360 words)")
     with tempfile.TemporaryDirectory(prefix="tl-bench-") as tmp:
         work = Path(tmp)
         extractors = Extractors(Settings.load(db=str(work / "unused.sqlite3")))
-        _ = extractors.kb, extractors.nlp, extractors.events  # loading is not part of the measurement
+        extractors.warm()  # loading is not part of the measurement
         if args.store_docs:
             store_only(work, args.store_docs, args.base_docs, extractors)
         if args.extract_docs:
-            extraction_ingest(work, args.extract_docs, extractors)
+            extraction_ingest(work, args.extract_docs, extractors, args.processes)
     own, children = maxrss_mb()
     print(f"peak memory: {own:.0f} MB (largest child {children:.0f} MB); load average after {load()}")
     return 0

@@ -384,23 +384,22 @@ def ingest(
     clock: Clock = system_clock,
     client: httpx.Client | None = None,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> IngestReport:
-    """Ingest files, folders and URLs into the ledger."""
+    """Ingest files, folders and URLs into the ledger; files are extracted in ``processes`` processes."""
+    from threatledger.ingest_batch import chunks, ingest_chunk
     from threatledger.sources.files import iter_items
     from threatledger.sources.web import make_client
 
     report = IngestReport()
     paths = [t for t in targets if not _is_url(t)]
     urls = [t for t in targets if _is_url(t)]
-    for item in iter_items([Path(p) for p in paths], settings):
-        if isinstance(item, ThreatledgerError):
-            report.outcomes.append(Outcome(item.locator or "?", "failed", message=str(item)))
-        else:
-            report.outcomes.append(
-                _guarded(item.locator, partial(_store_item, item, store, extractors, clock))
-            )
-        if progress:
-            progress(report.outcomes[-1].locator)
+    # files are extracted in batches (over ``processes`` worker processes) and written in input order
+    for chunk in chunks(iter_items([Path(p) for p in paths], settings), CHUNK * max(1, processes) * 2):
+        for outcome in ingest_chunk(chunk, store, extractors, clock, processes):
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome.locator)
     if urls:
         own_client = client is None
         http = client or make_client(settings)

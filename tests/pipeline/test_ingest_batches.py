@@ -1,0 +1,57 @@
+"""Batched ingest (extraction ahead in worker processes, writes in input order) builds the one-at-a-time ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from threatledger.config import Settings
+from threatledger.pipeline import Extractors, ingest, ingest_item
+from threatledger.scale.synthetic import articles
+from threatledger.sources.files import iter_items
+from threatledger.store import open_store
+from threatledger.store.postgres_copy import TABLES, table_rows
+
+
+def clock() -> dt.datetime:
+    return dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _corpus(folder: Path) -> Path:
+    records = articles(90, seed=21)
+    # a wire copy under another headline a few items later, inside the same batch as its original
+    copy = dict(records[3], url="https://wire.example/copy", title="Wire: " + str(records[3]["title"]))
+    copy["text"] = "Updated. " + str(records[3]["text"])
+    records.insert(6, copy)
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"")  # fails: empty
+    (folder / "c.txt").write_text(str(records[10]["text"]), encoding="utf-8")  # an exact copy
+    return folder
+
+
+def test_batched_ingest_equals_one_at_a_time(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path / "in")
+    settings = Settings.load(str(tmp_path / "one.sqlite3"))
+    extractors = Extractors(settings)
+    one = open_store(settings.db)
+    expected = []
+    for item in iter_items([folder], settings):
+        if isinstance(item, Exception):
+            expected.append(("failed", item.locator))
+        else:
+            outcome = ingest_item(item, one, extractors, clock)
+            expected.append((outcome.status, outcome.locator))
+
+    batched = open_store(str(tmp_path / "batched.sqlite3"))
+    report = ingest([str(folder)], settings, batched, extractors, clock=clock, processes=2)
+    assert [(o.status, o.locator) for o in report.outcomes] == expected
+    statuses = {status for status, _ in expected}
+    assert {"added", "duplicate", "near-duplicate", "failed"} <= statuses
+    for table in TABLES:
+        assert table_rows(batched, table) == table_rows(one, table), table.name
+    again = ingest([str(folder)], settings, batched, extractors, clock=clock, processes=2)
+    assert again.summary()["added"] == 0
+    one.close()
+    batched.close()
