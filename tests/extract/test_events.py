@@ -190,3 +190,15 @@ def test_a_likely_type_without_trigger_gets_one_at_its_best_cue(extractor: Event
     extractor.with_decoding(extractor.decoding)
     assert never == ()
     assert [(e.type, e.trigger.text) for e in always] == [("ransomware", "ransom demand")]
+
+
+def test_arguments_read_at_strong_cue_phrases_add_no_event(extractor: EventExtractor) -> None:
+    text = TEXT + " The stolen records included passwords of its staff."
+    strong = {"data-breach": {"records": 0.99, "passwords": 0.99}}
+    plain = replace(extractor.decoding, strong_cues=strong, strong_precision=0.98, harvest_strong=False)
+    without = extractor.with_decoding(plain).extract(text)
+    with_ = extractor.with_decoding(replace(plain, harvest_strong=True)).extract(text)
+    extractor.with_decoding(extractor.decoding)
+    assert [e.trigger for e in with_] == [e.trigger for e in without]
+    for a, b in zip(without, with_, strict=True):
+        assert set(a.arguments) <= set(b.arguments)
