@@ -78,6 +78,28 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "confirm": frozenset({"exact"}),
     },
     "type+person+zipf3+shape": {"model_type": True, "new_person": 1, "new_zipf": 3.0, "new_shape": True},
+    "A=type+person+zipf4+ce>ne>cy": {
+        "model_type": True,
+        "new_person": 1,
+        "new_zipf": 4.0,
+        "heads": "ce>ne>cy",
+    },
+    "B=A+confirm-exact": {
+        "model_type": True,
+        "new_person": 1,
+        "new_zipf": 4.0,
+        "heads": "ce>ne>cy",
+        "confirm": frozenset({"exact"}),
+    },
+    "C=B+trim": {
+        "model_type": True,
+        "new_person": 1,
+        "new_zipf": 4.0,
+        "heads": "ce>ne>cy",
+        "confirm": frozenset({"exact"}),
+        "trim": _TRIM,
+    },
+    "D=A+person2": {"model_type": True, "new_person": 2, "new_zipf": 4.0, "heads": "ce>ne>cy"},
     "trim": {"trim": _TRIM},
     "trim-more": {"trim": _TRIM | {"loader", "stealer", "rat", "dropper"}},
 }
