@@ -20,6 +20,9 @@ def test_merge_keeps_priority_and_drops_overlaps() -> None:
         "ner_cy": [(0, 6, "MALWARE"), (10, 17, "SYSTEM"), (20, 24, "ORG")],
         "ner_ne": [(10, 15, "ORG"), (30, 35, "LOC")],
     }
+    # the general head's organisation wins over the CyNER head's overlapping system; CyNER's ORG is never kept
+    assert merge(heads) == [(0, 6, "MALWARE"), (10, 15, "ORG"), (30, 35, "LOC")]
+    heads["ner_ne"] = [(30, 35, "LOC")]
     assert merge(heads) == [(0, 6, "MALWARE"), (10, 17, "SYSTEM"), (30, 35, "LOC")]
 
 

@@ -21,12 +21,13 @@ from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
 CE = ("ner_ce", frozenset({"GROUP", "MALWARE", "TOOL"}))
 CY = ("ner_cy", frozenset({"MALWARE", "SYSTEM", "VULNERABILITY"}))
 NE = ("ner_ne", frozenset({"ORG", "LOC", "SECTOR"}))
-POLICIES = {
-    "ce>cy>ne (shipped)" if (CE, CY, NE) == PRIORITY else "ce>cy>ne": (CE, CY, NE),
+_POLICIES = {
+    "ce>cy>ne": (CE, CY, NE),
     "cy>ce>ne": (CY, CE, NE),
     "ce>ne>cy": (CE, NE, CY),
     "ce>cy-no-malware>ne": (CE, ("ner_cy", frozenset({"SYSTEM", "VULNERABILITY"})), NE),
 }
+POLICIES = {f"{k} (shipped)" if v == PRIORITY else k: v for k, v in _POLICIES.items()}
 
 
 def score(

@@ -26,19 +26,26 @@ from threatledger.extract.entities import RULES, MergeRules, extract_entities
 from threatledger.knowledge.loader import load_kb
 from threatledger.nlp import load_english
 
-# rule sets compared (name -> changes to the shipped rules)
-# the cyber model's head priority (threatledger.extract.cyberner.PRIORITY) and alternatives
+# the cyber model's head priority: the shipped one (threatledger.extract.cyberner.PRIORITY) and alternatives
+_CE, _CY, _NE = (next(x for x in PRIORITY if x[0] == h) for h in ("ner_ce", "ner_cy", "ner_ne"))
 HEADS = {
     "shipped": PRIORITY,
-    "no-cy-malware": tuple((h, labels - {"MALWARE"} if h == "ner_cy" else labels) for h, labels in PRIORITY),
-    "no-cy": tuple((h, labels) for h, labels in PRIORITY if h != "ner_cy"),
-    "ce>ne>cy": tuple(sorted(PRIORITY, key=lambda x: ["ner_ce", "ner_ne", "ner_cy"].index(x[0]))),
+    "ce>cy>ne": (_CE, _CY, _NE),
+    "ce>ne>cy": (_CE, _NE, _CY),
+    "no-cy-malware": (_CE, (_CY[0], _CY[1] - {"MALWARE"}), _NE),
+    "no-cy": (_CE, _NE),
 }
 _MAL = frozenset({"malware", "tool"})
 _TRIM = frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"})
+# rule sets compared: name -> changes to MergeRules() (every rule off) and, under "heads", the head priority
+# (default: ce>cy>ne, the order before the rules were chosen). "before" is the extractor as it was; "shipped"
+# is threatledger.extract.entities.RULES with cyberner.PRIORITY.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "shipped": {},
-    "default": {f.name: f.default for f in dataclasses.fields(MergeRules)},
+    "before": {},
+    "shipped": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+    },
     "no-cy-malware": {"heads": "no-cy-malware"},
     "no-cy": {"heads": "no-cy"},
     "ce>ne>cy": {"heads": "ce>ne>cy"},
@@ -148,8 +155,8 @@ def main() -> None:
         f"{x:>8s}" for x in labels) + "\n")  # fmt: skip
     for name in chosen:
         changes = dict(VARIANTS[name])
-        priority = HEADS[changes.pop("heads", "shipped")]
-        rules = dataclasses.replace(RULES, **changes)
+        priority = HEADS[changes.pop("heads", "ce>cy>ne")]
+        rules = dataclasses.replace(MergeRules(), **changes)
         preds = {
             d: predicted(extract_entities(sdocs[d], kb, merge(heads[d], priority), rules)) for d in every
         }

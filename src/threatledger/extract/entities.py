@@ -111,8 +111,9 @@ _FACILITY_TYPES = {"port": "organization", "airport": "organization", "harbour":
 class MergeRules:
     """How knowledge-base and cyber-model spans are reconciled (only when model spans are given).
 
-    Chosen by cross-validation on AnnoCTR train (``training/ner/merge_cv.py``): each report judged with a model
-    trained without it.
+    Every rule is off by default; :data:`RULES`, the set the extractor uses, was chosen by 5-fold
+    cross-validation on AnnoCTR train (``training/ner/merge_cv.py``; docs/quality-ner.md), each report judged
+    with a model trained without it.
     """
 
     # the model's MALWARE/TOOL label replaces the knowledge base's malware/tool type on a span both found
@@ -137,7 +138,13 @@ class MergeRules:
     trim: frozenset[str] = frozenset()
 
 
-RULES = MergeRules()
+RULES = MergeRules(
+    model_type=True,
+    confirm=frozenset({"exact"}),
+    new_zipf=4.0,
+    new_person=2,  # not 1: spaCy calls many one-word unknown names persons (1 was only 0.004 better in CV)
+    trim=frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"}),
+)
 
 
 @dataclass(frozen=True, slots=True)
