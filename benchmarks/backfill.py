@@ -9,11 +9,13 @@ The input is ``--docs`` short synthetic articles (``threatledger.scale.synthetic
 fresh SQLite ledger with the full pipeline: normalise, duplicate and near-duplicate checks, every extractor,
 incident resolution, one transaction per document.
 
-- baseline, ``ingest``: ``pipeline.ingest`` in this process (one core for everything);
+- baseline, ``ingest``: ``pipeline.ingest`` in this process (one core for everything; batched extraction, as
+  ``threatledger ingest -j 1``);
 - ``backfill N``: ``scale.backfill`` through ``LocalCluster(n_workers=N, threads_per_worker=1)``; this process
   writes, the workers normalise and extract.
 
-Model loading (spaCy, knowledge base, event model) is not timed on either side: the baseline loads before the
+Each backfilled ledger is then compared with the ingest's, table by table (the check of docs/scale.md; run it with
+``--docs 2000`` for a few thousand documents). Model loading (spaCy, knowledge base, event model) is not timed on either side: the baseline loads before the
 clock starts, and each cluster first backfills a 16-document warm-up corpus into a throwaway ledger.
 
 The per-document overhead of the distributed path is ``(t_backfill_1 - t_ingest) / docs``. With one worker the
@@ -66,7 +68,7 @@ def run_ingest(source: Path, work: Path) -> dict[str, Any]:
 
     settings = Settings.load(str(work / "ingest.sqlite3"))
     extractors = Extractors(settings)
-    _ = extractors.kb, extractors.nlp, extractors.events
+    extractors.warm()  # every model and list loaded before the clock starts, as the workers do in their warm-up
     store = open_store(settings.db)
     cpu, start = _cpu_self(), time.perf_counter()
     report = ingest([str(source)], settings, store, extractors, clock=clock)
@@ -97,6 +99,18 @@ def run_backfill(source: Path, warmup: Path, work: Path, workers: int, batch: in
         client.close()
         cluster.close()
     return {"seconds": seconds, "cpu": cpu + wcpu, "client_cpu": cpu, "summary": report.summary()}
+
+
+def _same_ledger(a: Path, b: Path) -> bool:
+    from threatledger.store import open_store
+    from threatledger.store.postgres_copy import TABLES, table_rows
+
+    one, other = open_store(str(a)), open_store(str(b))
+    try:
+        return all(table_rows(one, t) == table_rows(other, t) for t in TABLES)
+    finally:
+        one.close()
+        other.close()
 
 
 def _news(path: Path, count: int) -> Path:
@@ -140,6 +154,9 @@ def main() -> None:
         rows: dict[str, dict[str, Any]] = {"ingest": run_ingest(source, work)}
         for n in args.workers:
             rows[f"backfill {n}"] = run_backfill(source, warmup, work, n, args.batch)
+        same = {
+            n: _same_ledger(work / "ingest.sqlite3", work / f"backfill-{n}.sqlite3") for n in args.workers
+        }
     base = rows["ingest"]
     kind = "news-length" if args.news else "short synthetic"
     print(f"\n{args.docs} {kind} documents, batch {args.batch}; load average after the runs {load()}")
@@ -149,6 +166,10 @@ def main() -> None:
             f"{name:<12} {r['seconds']:>8.1f} {args.docs / r['seconds']:>8.2f} "
             f"{1000 * r['seconds'] / args.docs:>8.1f} {1000 * r['cpu'] / args.docs:>11.1f} {1000 * r.get('client_cpu', r['cpu']) / args.docs:>7.1f}  {json.dumps(r['summary'])}"
         )
+    print(
+        "ledger equal to the ingest's, table by table: "
+        + ", ".join(f"{n} worker(s) {'yes' if ok else 'NO'}" for n, ok in same.items())
+    )
     if "backfill 1" in rows:
         one = rows["backfill 1"]
         wall = (one["seconds"] - base["seconds"]) / base["seconds"]

@@ -46,7 +46,7 @@ class ExtractorsPlugin(WorkerPlugin):  # type: ignore[misc]
         from threatledger.pipeline import Extractors
 
         extractors = Extractors(self.settings, with_events=self.with_events)
-        _ = extractors.kb, extractors.nlp, extractors.events  # load now, not inside the first task
+        extractors.warm()  # load every model and list now, not inside the first task
         self.extractors = extractors
         log.info("worker %s: extraction models loaded", worker.address)
 
