@@ -107,6 +107,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "trim": _TRIM,
     },
     "D=A+person2": {"model_type": True, "new_person": 2, "new_zipf": 4.0, "heads": "ce>ne>cy"},
+    "C2=C+person2": {
+        "model_type": True,
+        "new_person": 2,
+        "new_zipf": 4.0,
+        "heads": "ce>ne>cy",
+        "confirm": frozenset({"exact"}),
+        "trim": _TRIM,
+    },
+    "F=C2-type-confirm": {"new_person": 2, "new_zipf": 4.0, "heads": "ce>ne>cy", "trim": _TRIM},
     "trim": {"trim": _TRIM},
     "trim-more": {"trim": _TRIM | {"loader", "stealer", "rat", "dropper"}},
 }
