@@ -10,6 +10,10 @@ Evidence sources, strongest first (a stronger span wins where two overlap):
     spacy     ORG -> organization, PERSON -> person, GPE -> country|location, LOC/FAC -> location,
               NORP -> country when it is a demonym ("Chinese" -> China)
 
+:data:`RULES` (a :class:`MergeRules`) adds: model malware/tool names the knowledge base lacks are dropped when they
+are common English words or (two or more words) spaCy persons, and type words are cut from the end of malware
+spans ("X ransomware" -> "X").
+
 Mentions are grouped by (type, canonical); ``Entity.id`` is ``make_id("entity", type=..., canonical=...)``.
 """
 
@@ -37,7 +41,7 @@ __all__ = ["MODEL_LABELS", "NAME", "RULES", "VERSION", "MergeRules", "extract_en
 log = logging.getLogger(__name__)
 
 NAME = "entities"
-VERSION = "2"
+VERSION = "3"
 
 MODEL_LABELS = {"GROUP": "threat-actor", "MALWARE": "malware", "TOOL": "tool", "ORG": "organization",
                 "LOC": "location", "SECTOR": "sector"}  # fmt: skip
