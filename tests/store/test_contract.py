@@ -213,8 +213,7 @@ def test_actor_filter_pages_newest_first_for_prolific_and_rare_actors(store: SQL
     assert store.incidents({"actor": "LockBit", "since": "2024-03-05"}, limit=1)[0]["victim"] == "victim6"
 
 
-def test_search_ranks_the_newest_matches_of_a_very_common_word(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "ledger.sqlite3")
+def test_search_ranks_the_newest_matches_of_a_very_common_word(store: SQLiteStore) -> None:
     store.RANK_WINDOW = 3
     store.save_document(
         document("Ransomware ransomware ransomware ransomware, the oldest report."), None, NOW
@@ -230,4 +229,3 @@ def test_search_ranks_the_newest_matches_of_a_very_common_word(tmp_path: Path) -
     assert len(store.search("ransomware", limit=3, offset=3)) == 2
     store.RANK_WINDOW = 10
     assert store.search("ransomware", limit=1)[0].title.startswith("Ransomware ransomware")
-    store.close()

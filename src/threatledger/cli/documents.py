@@ -71,7 +71,7 @@ def show(app: App, doc_id: str, as_json: bool, text: bool) -> None:
 def search(app: App, query: str, limit: int, as_json: bool) -> None:
     """Full-text search over document titles and main text, best matches first.
 
-    Words, "phrases", AND, OR and NOT. When a query matches more than 5,000 documents of a SQLite ledger, the
+    Words, "phrases", AND, OR and NOT. When a query matches more than 5,000 documents, the
     5,000 most recently added matches are ranked (scored with the whole ledger's statistics).
     """
     hits = app.store.search(query, limit=limit)

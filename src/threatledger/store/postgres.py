@@ -200,13 +200,17 @@ class PostgresStore(SQLiteStore):
         expression, params = tsquery(query)
         if not expression:
             return []
+        # as in SQLite, only the newest RANK_WINDOW matches (a multiple covering the page) are ranked: finding
+        # them costs an index scan, ranking costs reading each matching document's tsvector
+        window = -(-(offset + limit) // self.RANK_WINDOW) * self.RANK_WINDOW
         rows = self.conn.execute(
             f"WITH q AS (SELECT {expression} AS q),"
+            " newest AS (SELECT d.rowid FROM documents d, q WHERE d.tsv @@ q.q ORDER BY d.rowid DESC LIMIT ?),"
             " hits AS (SELECT d.id, -ts_rank_cd(?::float4[], d.tsv, q.q) AS rank FROM documents d, q"
-            "          WHERE d.tsv @@ q.q ORDER BY rank, d.id LIMIT ? OFFSET ?)"
+            "          WHERE d.rowid IN (SELECT rowid FROM newest) ORDER BY rank, d.id LIMIT ? OFFSET ?)"
             " SELECT d.id, d.title, d.url, d.published, ts_headline('english', d.text, q.q, ?) AS snippet,"
             " h.rank FROM hits h JOIN documents d ON d.id = h.id, q ORDER BY h.rank, d.id",
-            [*params, _RANK_WEIGHTS, limit, offset, _HEADLINE],
+            [*params, window, _RANK_WEIGHTS, limit, offset, _HEADLINE],
         ).fetchall()
         return [
             SearchHit(r["id"], r["title"], r["url"], r["published"], r["snippet"], float(r["rank"]))
