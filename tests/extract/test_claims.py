@@ -152,7 +152,7 @@ def test_seed_article_claims(nlp: Any, seed_article: Path) -> None:
     lockbit = find("asserted", "LockBit", "the port authorities")
     assert lockbit.actor.kind == "criminal-org"
     experts = find("suspected", "China", "the newspaper")
-    assert experts.cites is not None and "government cyber experts" in experts.cites.text
+    assert experts.cites is not None and experts.cites.text == "government cyber experts"
     find("asserted", "China", "the Financial Times")
     promo = text.index("Get more insights")
     assert all(c.evidence.start < promo for c in claims)
@@ -336,3 +336,10 @@ def test_anonymous_sources_told_an_outlet_are_cited(nlp: Any) -> None:
 def test_claimants_of_relative_and_participle_clauses(nlp: Any, text: str, claimant: str) -> None:
     claim = only(claims_of(nlp, text))
     assert claim.claimant is not None and claim.claimant.text == claimant
+
+
+def test_cited_sources_in_quotes_are_cited_without_the_quotes(nlp: Any) -> None:
+    text = "The paper reported “government security officials” now believed North Korean hackers were behind the theft."
+    claim = only(claims_of(nlp, text))
+    assert claim.cites is not None and claim.cites.text == "government security officials"
+    assert text[claim.cites.start : claim.cites.end] == claim.cites.text

@@ -78,6 +78,11 @@ def sentences(sdoc: Doc) -> list[SpacySpan]:
 
 
 def _mention(doc: Doc, first: int, last: int) -> Mention:
+    """The tokens first..last as a mention, without quotes or punctuation at either end ("“experts”" -> "experts")."""
+    while first < last and (doc[first].is_punct or doc[first].is_quote):
+        first += 1
+    while last > first and (doc[last].is_punct or doc[last].is_quote):
+        last -= 1
     span = doc[first : last + 1]
     return Mention(start=span.start_char, end=span.end_char, text=span.text)
 
