@@ -275,3 +275,20 @@ def test_flawed_product_is_named_in_full(nlp: Any) -> None:
     (incident,) = incidents
     assert victim_names(incidents) == ["Quillon VPN server"]
     assert incident.type == "vulnerability-discovery"
+
+
+@pytest.mark.parametrize(
+    ("text", "victim", "country"),
+    [
+        (
+            "Ransomware crippled Cascade Valley Water, an Oregon utility, on Monday.",
+            "Cascade Valley Water",
+            "US",
+        ),
+        ("Hackers breached the Lakeshore Credit Union, an Ontario lender, last month.", "Lakeshore", "CA"),
+        ("Hackers breached Kutaisi Savings Bank, a Georgian lender, last month.", "Kutaisi", "GE"),
+    ],
+)
+def test_victim_country_from_a_state_or_province(nlp: Any, text: str, victim: str, country: str) -> None:
+    incidents, _ = run(nlp, text, ())
+    assert by_victim(incidents, victim).victims[0].country == country

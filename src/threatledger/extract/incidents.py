@@ -26,7 +26,7 @@ from threatledger.extract import victims as victim_names
 from threatledger.extract.claims import extract_claims, sentences
 from threatledger.extract.victims import ATTACK_EVENT_TYPES, Named, VictimFinder, VictimRef, sector_of
 from threatledger.ids import make_id
-from threatledger.knowledge.countries import country_code
+from threatledger.knowledge.countries import place_country
 from threatledger.model import (
     Claim,
     DatePoint,
@@ -205,7 +205,7 @@ def _victim_record(draft: _Draft, text: str) -> Victim | None:
     country = draft.country
     if country is None:
         for word in re.findall(r"[A-Z][\w.]*(?: [A-Z][\w.]*)?", draft.victim.text):
-            country = country_code(word.removesuffix("’s").removesuffix("'s"))
+            country = place_country(word.removesuffix("’s").removesuffix("'s"))
             if country:
                 break
     words = draft.words_about | set(re.findall(r"[a-z]+", draft.victim.text.lower()))

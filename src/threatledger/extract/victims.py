@@ -62,7 +62,7 @@ from threatledger.extract.victim_cues import (
     VICTIM_VERBS,
     sector_of,
 )
-from threatledger.knowledge.countries import country_code
+from threatledger.knowledge.countries import country_code, place_country
 from threatledger.model import Entity, Event, Mention, TimeExpression
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ class VictimFinder:
             for token in node.subtree if node is not root else [*root.lefts]:
                 if token.i in range(span.start, span.end):
                     continue
-                code = country_code(token.text) if token.text[:1].isupper() else None
+                code = place_country(token.text) if token.text[:1].isupper() else None
                 if code:
                     return code
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["DEMONYMS", "country_aliases", "country_code", "country_name", "is_demonym"]
+__all__ = ["DEMONYMS", "country_aliases", "country_code", "country_name", "is_demonym", "place_country"]
 
 # Forms pycountry lacks or gets wrong. Keys are case-folded, without a leading "the".
 _COMMON: dict[str, str] = {
@@ -268,6 +268,32 @@ def country_code(text: str) -> str | None:
     if key.endswith("s") and key[:-1] in DEMONYMS:  # "Iranians", "Russians"
         return DEMONYMS[key[:-1]]
     return None
+
+
+# federal countries whose states or provinces news names without the country ("an Oregon utility")
+_FEDERAL = {"US": {"State", "District"}, "CA": {"Province", "Territory"}, "AU": {"State", "Territory"}}
+
+
+@functools.lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """State and province names of federal countries -> the country; names that are also a country's are left out
+    ("Georgia" stays the country)."""
+    import pycountry
+
+    countries = _names()
+    table: dict[str, str] = {}
+    for code, kinds in _FEDERAL.items():
+        for region in pycountry.subdivisions.get(country_code=code) or ():
+            key = _clean(region.name)
+            if region.type in kinds and key not in countries:
+                table[key] = code
+    return table
+
+
+def place_country(text: str) -> str | None:
+    """The country of a place: a country (as :func:`country_code`) or a US state, Canadian province or Australian
+    state ("Oregon" -> "US", "Ontario" -> "CA"). For where a victim is, not for who a state actor is."""
+    return country_code(text) or _regions().get(_clean(text))
 
 
 def is_demonym(text: str) -> bool:
