@@ -283,7 +283,7 @@ def _regions() -> dict[str, str]:
     countries = _names()
     table: dict[str, str] = {}
     for code, kinds in _FEDERAL.items():
-        for region in pycountry.subdivisions.get(country_code=code) or ():
+        for region in pycountry.subdivisions.get(country_code=code) or ():  # type: ignore[no-untyped-call]
             key = _clean(region.name)
             if region.type in kinds and key not in countries:
                 table[key] = code
