@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from threatledger.config import Settings
+from threatledger.model import Document, Extraction
 from threatledger.pipeline import Extractors, ingest, ingest_item
 from threatledger.scale.synthetic import articles
 from threatledger.sources.files import iter_items
@@ -55,3 +57,31 @@ def test_batched_ingest_equals_one_at_a_time(tmp_path: Path) -> None:
     assert again.summary()["added"] == 0
     one.close()
     batched.close()
+
+
+class _FailsOnMarker(Extractors):
+    """Extraction that breaks on one document (an extractor bug), to check that the rest of a batch goes on."""
+
+    def _run_here(self, docs: list[Document]) -> Iterator[Extraction]:
+        if any("EXPLODE" in d.text for d in docs):
+            raise RuntimeError("extractor bug")
+        yield from super()._run_here(docs)
+
+
+def test_an_extractor_failure_stays_with_its_document(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, record in enumerate(articles(12, seed=4)):
+        (folder / f"{n:02d}.txt").write_text(str(record["text"]), encoding="utf-8")
+    (folder / "05b.txt").write_text("Hackers breached Example Corp. EXPLODE", encoding="utf-8")
+    settings = Settings.load(str(tmp_path / "l.sqlite3"))
+    store = open_store(settings.db)
+    report = ingest([str(folder)], settings, store, _FailsOnMarker(settings), clock=clock)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    assert [o.locator for o in failed] == [str(folder / "05b.txt")]
+    assert "internal error RuntimeError" in (failed[0].message or "")
+    assert (
+        report.summary()["added"] + report.summary()["near-duplicate"] + report.summary()["duplicate"] == 12
+    )
+    assert store.count_documents() >= 10
+    store.close()
