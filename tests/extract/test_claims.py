@@ -343,3 +343,10 @@ def test_cited_sources_in_quotes_are_cited_without_the_quotes(nlp: Any) -> None:
     claim = only(claims_of(nlp, text))
     assert claim.cites is not None and claim.cites.text == "government security officials"
     assert text[claim.cites.start : claim.cites.end] == claim.cites.text
+
+
+def test_actor_inside_a_predicate_noun_keeps_the_speaker(nlp: Any) -> None:
+    text = "Analyst Maria Lopez believes the intruders are contractors working for the Iranian government."
+    claim = only(claims_of(nlp, text))
+    assert claim.actor.text == "the Iranian government" and claim.stance == "suspected"
+    assert claim.claimant is not None and claim.claimant.text.endswith("Maria Lopez")

@@ -360,6 +360,7 @@ def _ancestors(token: Token) -> list[Token]:
             and node.head.pos_ in _NOUNS
             and node.lemma_ not in _REPORTING
             and not _content_clause(node)
+            and node.head.dep_ != "attr"  # "the attackers were hackers working for X": part of what is said
         ):
             break
         if node.dep_ in {"conj", "ccomp"} and is_parenthetical(node.head):
