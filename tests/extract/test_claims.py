@@ -350,3 +350,15 @@ def test_actor_inside_a_predicate_noun_keeps_the_speaker(nlp: Any) -> None:
     claim = only(claims_of(nlp, text))
     assert claim.actor.text == "the Iranian government" and claim.stance == "suspected"
     assert claim.claimant is not None and claim.claimant.text.endswith("Maria Lopez")
+
+
+def test_a_ransomware_name_claiming_an_attack_speaks_for_its_gang(nlp: Any) -> None:
+    text = "Cl0p claimed to have stolen files from the insurer, and researchers said Emotet was used in the intrusion."
+
+    def malware(name: str) -> Entity:
+        start = text.index(name)
+        return Entity(f"entity--{name}", "malware", name, name, (Mention(start, start + len(name), name),))
+
+    claims = extract_claims("doc", nlp(text), (malware("Cl0p"), malware("Emotet")), None)
+    attributed = [(c.actor.text, c.stance) for c in claims if c.stance != "not-attributed"]
+    assert attributed == [("Cl0p", "claimed-responsibility")]

@@ -170,12 +170,26 @@ def _entity_candidates(
             if span is None:
                 continue
             head = _np_head(span.root)
-            if entity.type == "malware" and head.lower_ not in cues.GROUP_HEADS:
-                continue  # a tool is not its operator
+            if entity.type == "malware" and head.lower_ not in cues.GROUP_HEADS and not _claims_credit(head):
+                continue  # a tool is not its operator, unless the name speaks for its gang ("LockBit claimed")
             country = entity.canonical if base == "state" else state_of(entity.canonical, kb)
             canonical = entity.canonical
             out.append(_make(sent, head, base, canonical, country, entity.id))
     return out
+
+
+def _claims_credit(token: Token) -> bool:
+    """The subject of a claim of responsibility: "LockBit claimed responsibility", "Cl0p claimed to have stolen"."""
+    verb = token.head
+    if token.dep_ != "nsubj" or verb.lemma_ not in {"claim", "take", "admit"}:
+        return False
+    for child in verb.children:
+        if child.dep_ == "dobj" and child.lemma_ in cues.CLAIM_RESPONSIBILITY_NOUNS:
+            return True
+        if verb.lemma_ == "claim" and child.dep_ == "xcomp":
+            if any(t.lemma_ in cues.ATTACK_VERBS and t.pos_ == "VERB" for t in child.subtree):
+                return True
+    return False
 
 
 def _pattern_candidates(sent: SpacySpan, kb: object | None) -> list[ActorMention]:
