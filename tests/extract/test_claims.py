@@ -362,3 +362,29 @@ def test_a_ransomware_name_claiming_an_attack_speaks_for_its_gang(nlp: Any) -> N
     claims = extract_claims("doc", nlp(text), (malware("Cl0p"), malware("Emotet")), None)
     attributed = [(c.actor.text, c.stance) for c in claims if c.stance != "not-attributed"]
     assert attributed == [("Cl0p", "claimed-responsibility")]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance"),
+    [
+        (
+            "Sandworm is best known for its suspected role in hacking the Kyiv power grid.",
+            "Sandworm",
+            "suspected",
+        ),
+        ("The sanctions target North Korea for its role in the WannaCry attack.", "North Korea", "asserted"),
+    ],
+)
+def test_an_actors_own_role_in_an_attack_is_a_claim(nlp: Any, text: str, actor: str, stance: str) -> None:
+    start = text.index(actor)
+    entity = Entity("entity--a", "threat-actor", actor, actor, (Mention(start, start + len(actor), actor),))
+    claims = [c for c in extract_claims("doc", nlp(text), (entity,), None) if c.stance != "not-attributed"]
+    assert [(c.actor.text, c.stance) for c in claims] == [(actor, stance)]
+
+
+def test_a_role_in_stopping_an_attack_is_no_claim(nlp: Any) -> None:
+    assert not [
+        c
+        for c in claims_of(nlp, "Officials praised Ukraine for its role in stopping the attack.")
+        if c.stance != "not-attributed"
+    ]

@@ -186,9 +186,12 @@ def _claims_credit(token: Token) -> bool:
     for child in verb.children:
         if child.dep_ == "dobj" and child.lemma_ in cues.CLAIM_RESPONSIBILITY_NOUNS:
             return True
-        if verb.lemma_ == "claim" and child.dep_ == "xcomp":
-            if any(t.lemma_ in cues.ATTACK_VERBS and t.pos_ == "VERB" for t in child.subtree):
-                return True
+        if (
+            verb.lemma_ == "claim"
+            and child.dep_ == "xcomp"
+            and any(t.lemma_ in cues.ATTACK_VERBS and t.pos_ == "VERB" for t in child.subtree)
+        ):
+            return True
     return False
 
 

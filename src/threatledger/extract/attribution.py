@@ -25,8 +25,6 @@ __all__ = [
     "according_to",
     "cited_sources",
     "claimant_of",
-    "is_conditional",
-    "is_habitual",
     "is_outlet",
     "is_parenthetical",
     "not_attributed",
@@ -347,7 +345,24 @@ def relations(token: Token) -> list[Relation]:
         hedged = any(c.lower_ in cues.HEDGE_ADJECTIVES for c in head.children)
         if head.lemma_ in _NOMINAL_HEADS or (hedged and head.lemma_ in cues.ATTACK_NOUNS):
             found.append(Relation("nominal", head))
+    if pos.dep_ in {"nsubj", "nsubjpass", "dobj"}:
+        found += [
+            Relation("nominal", n) for n in _own_role(pos.head)
+        ]  # "X is known for its role in the hack"
     return found
+
+
+def _own_role(verb: Token) -> list[Token]:
+    """Involvement nouns of the clause owned by "its"/"their" and about an attack: "its suspected role in hacking"."""
+    return [
+        t.head
+        for t in verb.subtree
+        if t.dep_ == "poss" and t.lower_ in {"its", "their"} and t.head.lemma_ in cues.INVOLVEMENT_NOUNS
+        for prep in t.head.children
+        if prep.dep_ == "prep"
+        and prep.lower_ == "in"
+        and any(o.lemma_ in cues.ATTACK_NOUNS or o.lemma_ in cues.ATTACK_VERBS for o in prep.children)
+    ][:1]
 
 
 def _ancestors(token: Token) -> list[Token]:
@@ -388,39 +403,6 @@ def is_parenthetical(verb: Token) -> bool:
         return False
     has_aux = any(c.dep_ in {"aux", "auxpass"} for c in verb.children)
     return not has_aux and any(c.dep_ == "xcomp" for c in verb.children)
-
-
-def is_conditional(token: Token) -> bool:
-    """Whether ``token`` sits in a conditional or hypothetical clause."""
-    for node in [token, *token.ancestors]:
-        for child in node.children:
-            if child.dep_ == "mark" and child.lower_ in cues.CONDITIONAL_MARKS:
-                return True
-            if child.dep_ == "advcl" and any(
-                m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in child.children
-            ):
-                return True  # "X could hack the ministry if it wanted to"
-    return False
-
-
-def is_habitual(rel: Relation) -> bool:
-    """Habits and capabilities ("tends to use", "typically targets", "is known for") rather than an operation."""
-    pred = rel.predicate
-    chain = [pred, *pred.ancestors]
-    for node in chain[:3]:
-        if node.lemma_ in cues.HABITUAL_VERBS:
-            return True
-        if node.lemma_ == "know" and any(c.lower_ == "for" for c in node.children):
-            return True
-        if any(c.lower_ in cues.HABITUAL_ADVERBS for c in node.children if c.dep_ == "advmod"):
-            return True
-    if rel.kind == "act" and pred.tag_ in {"VBZ", "VBP", "VB"}:
-        auxes = [c for c in pred.children if c.dep_ == "aux"]
-        if any(a.lower_ in {"can", "could"} for a in auxes) and not any(a.lemma_ == "have" for a in auxes):
-            return True  # a capability ("can breach networks within hours"), not an operation
-        if all(a.lemma_ == "do" for a in auxes) and (pred.tag_ != "VB" or auxes):
-            return True
-    return False
 
 
 def _scope(token: Token, rel: Relation, claim_verb: Token | None) -> list[Token]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from threatledger.extract import attribution as rules
 from threatledger.extract import cues
 from threatledger.extract.actors import ActorMention, find_actors, state_of
+from threatledger.extract.claim_filters import is_conditional, is_habitual
 from threatledger.ids import make_id
 from threatledger.model import Claim, ClaimActor, Entity, Mention
 
@@ -346,12 +347,12 @@ def _sentence_claims(
     claims = _not_attributed_claims(sent, memory, doc_id)
     for mention in find_actors(sent, entities, kb):
         token = doc[mention.head]
-        if mention.actor.text.lower() in cues.GENERIC_ACTOR_HEADS or rules.is_conditional(token):
+        if mention.actor.text.lower() in cues.GENERIC_ACTOR_HEADS or is_conditional(token):
             continue
         for rel in rules.relations(token):
             if rel.predicate.i not in range(sent.start, sent.end):
                 continue
-            if rules.is_habitual(rel) or rules.is_conditional(rel.predicate):
+            if is_habitual(rel) or is_conditional(rel.predicate):
                 continue
             claim = _build(sent, mention, rel, memory, doc_id)
             if claim is not None:
