@@ -22,6 +22,7 @@ from threatledger.model import (
     Victim,
 )
 from threatledger.store import SQLiteStore, open_store
+from threatledger.store.base import Resolution
 
 NOW = "2024-01-02T03:04:05+00:00"
 
@@ -229,3 +230,13 @@ def test_search_ranks_the_newest_matches_of_a_very_common_word(store: SQLiteStor
     assert len(store.search("ransomware", limit=3, offset=3)) == 2
     store.RANK_WINDOW = 10
     assert store.search("ransomware", limit=1)[0].title.startswith("Ransomware ransomware")
+
+
+def test_incident_candidates_past_the_limit_are_the_most_recent(store: SQLiteStore) -> None:
+    for day in (3, 1, 5, 2, 4):
+        doc, found = _claimed(f"LockBit hit Harbor Water unit{day}", "LockBit", f"2024-03-0{day}")
+        keys = {i.id: ("harbor water",) for i in found.incidents}
+        store.save_document(doc, found, NOW, Resolution(keys=keys))
+    newest = store.incident_candidates(["harbor water"], limit=2)
+    assert [c["title"].split()[-1] for c in newest] == ["unit5", "unit4"]
+    assert len(store.incident_candidates(["harbor water"])) == 5

@@ -69,9 +69,10 @@ class ResolutionStoreMixin:
         if not keys:
             return []
         rows = self.conn.execute(
-            f"SELECT DISTINCT i.id, i.type, i.title FROM incident_keys k"
+            f"SELECT DISTINCT i.id, i.type, i.title, i.last_reported FROM incident_keys k"
             f" JOIN incident_reports r ON r.report_id = k.report_id JOIN incidents i ON i.id = r.incident_id"
-            f" WHERE k.key IN ({_marks(keys)}) AND i.merged_into IS NULL ORDER BY i.id LIMIT ?",
+            f" WHERE k.key IN ({_marks(keys)}) AND i.merged_into IS NULL"
+            " ORDER BY i.last_reported DESC NULLS LAST, i.id LIMIT ?",  # past the limit: the most recent
             [*keys, limit],
         )
         out = []
