@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -36,8 +37,8 @@ def _progress(app: App) -> Progress:
     "--processes",
     "-j",
     type=click.IntRange(1, 64),
-    default=lambda: min(2, os.cpu_count() or 1),
-    show_default="2, or 1 on one core",
+    default=lambda: min(2, os.cpu_count() or 1) if sys.platform == "linux" else 1,
+    show_default="2 on Linux (forked workers), else 1",
     help="Extraction processes for files and folders (batches of 16 documents each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
