@@ -112,14 +112,17 @@ def _write(
 
 
 def chunks(
-    items: Iterator[RawItem | ThreatledgerError], size: int
+    items: Iterator[RawItem | ThreatledgerError], size: int, max_bytes: int = 64 * 1024 * 1024
 ) -> Iterator[list[RawItem | ThreatledgerError]]:
-    """The items in lists of ``size`` (the last one shorter)."""
+    """The items in lists of at most ``size`` items and about ``max_bytes`` of content (a list closes once it
+    reaches either), so a folder of large files is not all held in memory at once."""
     chunk: list[RawItem | ThreatledgerError] = []
+    held = 0
     for item in items:
         chunk.append(item)
-        if len(chunk) == size:
+        held += len(item.content) if isinstance(item, RawItem) else 0
+        if len(chunk) >= size or held >= max_bytes:
             yield chunk
-            chunk = []
+            chunk, held = [], 0
     if chunk:
         yield chunk

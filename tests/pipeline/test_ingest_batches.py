@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from threatledger.config import Settings
-from threatledger.model import Document, Extraction
+from threatledger.model import Document, Extraction, RawItem
 from threatledger.pipeline import Extractors, ingest, ingest_item
 from threatledger.scale.synthetic import articles
 from threatledger.sources.files import iter_items
@@ -85,3 +85,12 @@ def test_an_extractor_failure_stays_with_its_document(tmp_path: Path) -> None:
     )
     assert store.count_documents() >= 10
     store.close()
+
+
+def test_batches_close_at_a_byte_budget() -> None:
+    from threatledger.ingest_batch import chunks
+
+    items = [RawItem(f"f{n}", b"x" * 400) for n in range(10)]
+    sizes = [len(c) for c in chunks(iter(items), size=64, max_bytes=1000)]
+    assert sizes == [3, 3, 3, 1]
+    assert [len(c) for c in chunks(iter(items), size=4)] == [4, 4, 2]
