@@ -240,3 +240,17 @@ def test_incident_candidates_past_the_limit_are_the_most_recent(store: SQLiteSto
     newest = store.incident_candidates(["harbor water"], limit=2)
     assert [c["title"].split()[-1] for c in newest] == ["unit5", "unit4"]
     assert len(store.incident_candidates(["harbor water"])) == 5
+
+
+def test_a_linked_report_fills_the_country_and_sector_the_first_lacked(store: SQLiteStore) -> None:
+    first_doc = document("Hackers hit Harbor Water on Monday.", published="2024-03-01")
+    first = Incident(id=make_id("incident", doc=first_doc.id), type="ransomware", title="t",
+                     victims=(Victim("Harbor Water"),))  # fmt: skip
+    store.save_document(first_doc, Extraction(doc_id=first_doc.id, incidents=(first,)), NOW)
+    later_doc = document("Harbor Water, an Oregon utility, restored its systems.", published="2024-03-05")
+    later = Incident(id=make_id("incident", doc=later_doc.id), type="ransomware", title="t",
+                     victims=(Victim("Harbor Water", country="US", sector="water"),))  # fmt: skip
+    links = Resolution(links={later.id: first.id})
+    store.save_document(later_doc, Extraction(doc_id=later_doc.id, incidents=(later,)), NOW, links)
+    (row,) = store.incidents({})
+    assert (row["id"], row["country"], row["sector"], row["reports"]) == (first.id, "US", "water", 2)

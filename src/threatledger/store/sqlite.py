@@ -266,7 +266,9 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
                 " first_reported = min(coalesce(first_reported, excluded.first_reported),"
                 "                      coalesce(excluded.first_reported, first_reported)),"
                 " last_reported = max(coalesce(last_reported, excluded.last_reported),"
-                "                     coalesce(excluded.last_reported, last_reported))",
+                "                     coalesce(excluded.last_reported, last_reported)),"
+                # a later report may know where the victim is, or its sector, when the first did not
+                " country = coalesce(country, excluded.country), sector = coalesce(sector, excluded.sector)",
                 (
                     incident_id,
                     incident.type,
