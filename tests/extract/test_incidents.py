@@ -292,3 +292,24 @@ def test_flawed_product_is_named_in_full(nlp: Any) -> None:
 def test_victim_country_from_a_state_or_province(nlp: Any, text: str, victim: str, country: str) -> None:
     incidents, _ = run(nlp, text, ())
     assert by_victim(incidents, victim).victims[0].country == country
+
+
+@pytest.mark.parametrize(
+    ("text", "victim", "sector"),
+    [
+        (
+            "Ransomware hit the Cascade Water Authority, a water utility in Idaho, on Monday.",
+            "Cascade",
+            "water",
+        ),
+        (
+            "Hackers breached Nordlink Telecom, a broadband provider, last week.",
+            "Nordlink",
+            "telecommunications",
+        ),
+        ("Hackers breached Ridge Electric, a power utility, last week.", "Ridge", "energy"),
+    ],
+)
+def test_victim_sector_words(nlp: Any, text: str, victim: str, sector: str) -> None:
+    incidents, _ = run(nlp, text, ())
+    assert by_victim(incidents, victim).victims[0].sector == sector

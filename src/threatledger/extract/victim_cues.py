@@ -111,6 +111,8 @@ SECTORS = (
     ("financial", cues.words("bank banks exchange insurer payment lender bancorp financial")),
     ("healthcare", cues.words("hospital health clinic clinics healthcare medical patient")),
     ("education", cues.words("university school college academy")),
+    ("water", cues.words("water wastewater sewage sewer")),
+    ("telecommunications", cues.words("telecom telecoms telecommunications broadband")),
     ("energy", cues.words("energy power grid pipeline utility electricity electric")),
     ("manufacturing", cues.words("automaker carmaker manufacturer motors factory")),
     ("retail", cues.words("retailer store stores goods shop")),
