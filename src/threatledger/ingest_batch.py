@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from threatledger.errors import ThreatledgerError
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from threatledger.pipeline import Clock, Extractors, Outcome
     from threatledger.store import SQLiteStore
 
-__all__ = ["ingest_chunk"]
+__all__ = ["chunks", "ingest_chunk"]
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def ingest_chunk(
     ahead = _extract_ahead([s for s in staged if isinstance(s, _Ready)], store, extractors, processes)
     for entry in staged:
         if isinstance(entry, _Ready):
-            yield _guarded(entry.item.locator, lambda e=entry: _write(e, ahead, store, extractors))  # type: ignore[misc]
+            yield _guarded(entry.item.locator, partial(_write, entry, ahead, store, extractors))
         else:
             yield entry
 

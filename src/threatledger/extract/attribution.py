@@ -345,24 +345,30 @@ def relations(token: Token) -> list[Relation]:
         hedged = any(c.lower_ in cues.HEDGE_ADJECTIVES for c in head.children)
         if head.lemma_ in _NOMINAL_HEADS or (hedged and head.lemma_ in cues.ATTACK_NOUNS):
             found.append(Relation("nominal", head))
-    if pos.dep_ in {"nsubj", "nsubjpass", "dobj"}:
-        found += [
-            Relation("nominal", n) for n in _own_role(pos.head)
-        ]  # "X is known for its role in the hack"
+    role = _own_role(pos.head) if pos.dep_ in {"nsubj", "nsubjpass", "dobj"} else None
+    if role is not None:
+        found.append(Relation("nominal", role))  # "X is known for its role in the hack"
     return found
 
 
-def _own_role(verb: Token) -> list[Token]:
-    """Involvement nouns of the clause owned by "its"/"their" and about an attack: "its suspected role in hacking"."""
-    return [
-        t.head
-        for t in verb.subtree
-        if t.dep_ == "poss" and t.lower_ in {"its", "their"} and t.head.lemma_ in cues.INVOLVEMENT_NOUNS
-        for prep in t.head.children
-        if prep.dep_ == "prep"
-        and prep.lower_ == "in"
-        and any(o.lemma_ in cues.ATTACK_NOUNS or o.lemma_ in cues.ATTACK_VERBS for o in prep.children)
-    ][:1]
+def _own_role(verb: Token) -> Token | None:
+    """The first involvement noun of the clause owned by "its"/"their" and about an attack: "its suspected role in
+    hacking"."""
+    for t in verb.subtree:
+        if (
+            t.dep_ != "poss"
+            or t.lower_ not in {"its", "their"}
+            or t.head.lemma_ not in cues.INVOLVEMENT_NOUNS
+        ):
+            continue
+        for prep in t.head.children:
+            if (
+                prep.dep_ == "prep"
+                and prep.lower_ == "in"
+                and any(o.lemma_ in cues.ATTACK_NOUNS or o.lemma_ in cues.ATTACK_VERBS for o in prep.children)
+            ):
+                return t.head
+    return None
 
 
 def _ancestors(token: Token) -> list[Token]:

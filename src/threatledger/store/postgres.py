@@ -202,7 +202,7 @@ class PostgresStore(SQLiteStore):
             return []
         # as in SQLite, only the newest RANK_WINDOW matches (a multiple covering the page) are ranked: finding
         # them costs an index scan, ranking costs reading each matching document's tsvector
-        window = -(-(offset + limit) // self.RANK_WINDOW) * self.RANK_WINDOW
+        window = self._rank_window(limit, offset)
         rows = self.conn.execute(
             f"WITH q AS (SELECT {expression} AS q),"
             " newest AS (SELECT d.rowid FROM documents d, q WHERE d.tsv @@ q.q ORDER BY d.rowid DESC LIMIT ?),"

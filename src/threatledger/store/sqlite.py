@@ -349,7 +349,7 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             # proportion to the ledger. Past RANK_WINDOW matches, only the most recently added RANK_WINDOW (a
             # multiple of it that covers the requested page) are ranked: one seek finds the rowid where that
             # window starts, and FTS5 scores the rows from there on. Scores keep the whole ledger's statistics.
-            window = -(-(offset + limit) // self.RANK_WINDOW) * self.RANK_WINDOW
+            window = self._rank_window(limit, offset)
             start = self.conn.execute(
                 "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
                 (expression, window - 1),
@@ -377,6 +377,10 @@ class SQLiteStore(WatchStoreMixin, ResolutionStoreMixin, StixObjectsStoreMixin):
             for rowid, rank in ranked
             if (r := by_rowid.get(rowid)) is not None
         ]
+
+    def _rank_window(self, limit: int, offset: int) -> int:
+        """How many of the newest matches a search ranks: the multiple of RANK_WINDOW that covers the page."""
+        return -(-(offset + limit) // self.RANK_WINDOW) * self.RANK_WINDOW
 
     def sightings(self, doc_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(
