@@ -23,8 +23,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from training.events.corpus import (
+    TUNE_SPLITS,
     GoldDoc,
     conditioned_docs,
+    near_test,
     predicted_docs,
     read_split,
     split_tune,
@@ -36,10 +38,16 @@ HERE = Path(__file__).resolve().parent
 log = logging.getLogger("training.events")
 
 
-def prepare(data: Path, work: Path) -> None:
+def weighted(fit: list[GoldDoc], near_test_weight: int) -> list[GoldDoc]:
+    """The fitted documents, those like the dev and test splits repeated ``near_test_weight`` times in all."""
+    return fit + [d for d in fit if near_test(d)] * (near_test_weight - 1)
+
+
+def prepare(data: Path, work: Path, scheme: str, near_test_weight: int) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    fit, tune = split_tune(read_split(data / "train"))
+    fit, tune = split_tune(read_split(data / "train"), scheme)
+    fit = weighted(fit, near_test_weight)
     makers: dict[str, Callable[[Language, list[GoldDoc]], Iterator[Doc]]] = {
         "triggers": trigger_docs,
         # argument windows: the trigger's sentence and one each side first, then the sentence alone (what
@@ -53,12 +61,13 @@ def prepare(data: Path, work: Path) -> None:
         log.info("%s: %d fit docs, %d tune docs", name, n_fit, n_tune)
 
 
-def prepare_predicted(data: Path, work: Path, triggers: Path) -> None:
+def prepare_predicted(data: Path, work: Path, triggers: Path, scheme: str, near_test_weight: int) -> None:
     """Argument windows around the trained trigger tagger's own triggers on the fitted part, with the gold ones."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     tagger = spacy.load(triggers, exclude=["textcat_multilabel"])
-    fit, tune = split_tune(read_split(data / "train"))
+    fit, tune = split_tune(read_split(data / "train"), scheme)
+    fit = weighted(fit, near_test_weight)
     docs = [*conditioned_docs(nlp, fit, 0), *predicted_docs(nlp, fit, tagger, 0)]
     n_fit = write_docbin(docs, work / "argumentspred-fit.spacy")
     n_tune = write_docbin(conditioned_docs(nlp, tune, 0), work / "argumentspred-tune.spacy")
@@ -99,9 +108,16 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("build/events"), help="scratch folder")
     ap.add_argument("--only", choices=["triggers", "arguments"], action="append", help="train only these")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--tune-split", choices=TUNE_SPLITS, default="tenth", help="see corpus.split_tune")
+    ap.add_argument(
+        "--near-test-weight",
+        type=int,
+        default=1,
+        help="repeat the fitted documents like the dev and test splits this many times in all",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    prepare(args.data, args.work)
+    prepare(args.data, args.work, args.tune_split, args.near_test_weight)
     for name in args.only or ["triggers", "arguments"]:
         best = train(name, args.work, args.seed)
         if name == "arguments":
@@ -109,7 +125,9 @@ def main() -> None:
             best = train("arguments0", args.work, args.seed, "arguments-resume", ("--paths.base", str(best)))
             # a third on the same windows plus those around the trigger tagger's own triggers on the fitted part
             # (right or wrong: extraction reads windows around predicted triggers)
-            prepare_predicted(args.data, args.work, args.out / "triggers")
+            prepare_predicted(
+                args.data, args.work, args.out / "triggers", args.tune_split, args.near_test_weight
+            )
             best = train(
                 "argumentspred", args.work, args.seed, "arguments-resume", ("--paths.base", str(best))
             )

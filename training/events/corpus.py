@@ -88,11 +88,36 @@ def read_split(folder: Path) -> list[GoldDoc]:
     return docs
 
 
-def split_tune(docs: list[GoldDoc], every: int = 10) -> tuple[list[GoldDoc], list[GoldDoc]]:
-    """(fit, tune): every ``every``-th document by sorted id is held out."""
-    fit = [d for i, d in enumerate(docs) if i % every != every - 1]
-    tune = [d for i, d in enumerate(docs) if i % every == every - 1]
-    return fit, tune
+TUNE_SPLITS = ("near-test", "tenth")
+
+
+def split_tune(docs: list[GoldDoc], scheme: str = "tenth") -> tuple[list[GoldDoc], list[GoldDoc]]:
+    """(fit, tune): the documents to fit the models on and those held out to choose checkpoints and decoding.
+
+    ``tenth`` (the shipped models): every tenth document by sorted id. ``near-test``: every third document among
+    those whose numeric id is below 10,000. The split (see ``shared/data/casie/README.md``) sorts ids as strings:
+    dev and test are the ids after ``2253``, all below 10,000, while 384 of the 700 training documents have 5-digit
+    ids and are easier (shipped models, on the tenth: trigger F1 0.77 on them, 0.66 on the others, 0.64 on dev).
+    Choosing checkpoints and decoding on the near-test third was tried (events model card) and did worse on dev.
+    """
+    if scheme == "tenth":
+        fit = [d for i, d in enumerate(docs) if i % 10 != 9]
+        tune = [d for i, d in enumerate(docs) if i % 10 == 9]
+        return fit, tune
+    if scheme != "near-test":
+        raise ValueError(f"unknown tune split {scheme!r}; choose one of {', '.join(TUNE_SPLITS)}")
+    near = [d for d in docs if near_test(d)]
+    held = {d.id for i, d in enumerate(near) if i % 3 == 2}
+    return [d for d in docs if d.id not in held], [d for d in docs if d.id in held]
+
+
+def near_test(doc: GoldDoc) -> bool:
+    """Whether a training document is of the kind the dev and test splits hold (numeric id below 10,000)."""
+    return _numeric_id(doc.id) < 10_000
+
+
+def _numeric_id(doc_id: str) -> int:
+    return int(doc_id) if doc_id.isdigit() else 0
 
 
 def _non_overlapping(doc: Doc, spans: Iterable[GoldSpan]) -> list[Span]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from training.events.corpus import GoldDoc, read_split, split_tune
+from training.events.corpus import TUNE_SPLITS, GoldDoc, read_split, split_tune
 
 from threatledger.extract.events import CASIE_TYPES, DocTypes, ngrams
 
@@ -71,9 +71,10 @@ def main() -> None:
     ap.add_argument(
         "--min-docs", type=int, default=3, help="keep n-grams seen in at least this many documents"
     )
+    ap.add_argument("--tune-split", choices=TUNE_SPLITS, default="tenth", help="see corpus.split_tune")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    fit, tune = split_tune(read_split(args.data / "train"))
+    fit, tune = split_tune(read_split(args.data / "train"), args.tune_split)
     df: Counter[str] = Counter()
     for d in fit:
         df.update(set(ngrams(d.text)))

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from training.events.corpus import GoldDoc, read_split, split_tune
+from training.events.corpus import TUNE_SPLITS, GoldDoc, read_split, split_tune
 
 from threatledger.extract.event_decoding import CueLexicon, words
 from threatledger.extract.events import Decoding, EventExtractor
@@ -203,10 +203,11 @@ def main() -> None:
     ap.add_argument(
         "--report-only", action="store_true", help="score the current decoding.json, change nothing"
     )
+    ap.add_argument("--tune-split", choices=TUNE_SPLITS, default="tenth", help="see corpus.split_tune")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scorer = load_scorer(args.scorer)
-    fit, tune = split_tune(read_split(args.data / "train"))
+    fit, tune = split_tune(read_split(args.data / "train"), args.tune_split)
     docs = tune if args.split == "tune" else read_split(args.data / args.split)
     base = EventExtractor.load(args.model)
     assert base is not None, f"no model at {args.model}"
