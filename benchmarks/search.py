@@ -3,17 +3,20 @@
 Usage::
 
     .venv/bin/python benchmarks/search.py [--docs 100000] [--db PATH] [--runs 200]
+    .venv/bin/python benchmarks/search.py --postgres postgresql://user@127.0.0.1:5432/bench [--docs 100000]
 
 The ledger is built through the store API (``SQLiteStore.save_document``, one transaction per document) with
 small precomputed findings per document: one incident (victim, country, sector) and one attribution claim naming
 a threat actor. Texts are five random CASIE news sentences plus a line naming the actor and victim (see
 ``benchmarks/_corpus.py``). ``--db`` keeps the built ledger at PATH and reuses it on the next run when it holds
-``--docs`` documents (the build takes minutes; the queries do not).
+``--docs`` documents (the build takes minutes; the queries do not). ``--postgres URL`` runs the same queries on a
+PostgreSQL ledger in that (empty, or already built by this script) database instead.
 
 Measured: ``store.search`` (FTS5 MATCH, bm25 ranking, snippets; 20 hits) for single frequent and rare words,
 AND, OR, NOT and phrase queries; ``store.incidents`` (100 rows) with no filter, each of country / actor / since,
 and all three. Each query is run ``--runs`` times after one warm-up run. The baseline in the same run is the bare
-SQL the store builds on: an unranked FTS5 MATCH returning 20 rowids, and ``SELECT id FROM incidents LIMIT 100``.
+SQL the store builds on: an unranked full-text match returning 20 rowids (FTS5 ``MATCH``; on PostgreSQL the
+``tsvector`` column's ``@@``), and ``SELECT id FROM incidents LIMIT 100``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from _machine import describe, load, maxrss_mb
 
 from threatledger.ids import make_id, text_sha256
 from threatledger.model import Claim, ClaimActor, Document, Extraction, Incident, Mention, Victim
-from threatledger.store import SQLiteStore
+from threatledger.store import SQLiteStore, open_store
 
 SECTORS = ["healthcare", "energy", "finance", "logistics", "government", "education", "manufacturing"]
 VICTIMS = [
@@ -87,14 +90,16 @@ def _record(number: int, pool: list[str], rng: random.Random) -> tuple[Document,
     return document, Extraction(doc_id=doc_id, incidents=(incident,), claims=(claim,))
 
 
-def build(path: Path, count: int) -> SQLiteStore:
-    store = SQLiteStore(path)
+def build(store: SQLiteStore, count: int, label: str) -> SQLiteStore:
+    """Fill an empty ledger with ``count`` synthesised documents, or reuse one that holds exactly that many."""
     have = store.count_documents()
     if have == count:
-        print(f"ledger: reusing {path} ({have} documents)")
+        print(f"ledger: reusing {label} ({have} documents)")
         return store
     if have:
-        raise SystemExit(f"{path} holds {have} documents, not {count}; remove it or pass another --db")
+        raise SystemExit(
+            f"{store.location} holds {have} documents, not {count}; empty it or pass another ledger"
+        )
     pool, source = sentence_pool()
     rng = random.Random(5)
     start = time.perf_counter()
@@ -104,9 +109,14 @@ def build(path: Path, count: int) -> SQLiteStore:
         if number and number % 20000 == 0:
             print(f"  built {number} documents ({number / (time.perf_counter() - start):.0f} docs/s)")
     seconds = time.perf_counter() - start
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.conn.execute("ANALYZE")
-    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+    if not label.startswith("postgresql"):
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.conn.execute("ANALYZE")
+        path = store.path
+        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+    else:
+        store.conn.execute("ANALYZE")
+        size = store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
     print(
         f"ledger: built {count} documents from {source} in {seconds:.0f}s "
         f"({count / seconds:.0f} docs/s through save_document); {size:.0f} MB; load {load()}"
@@ -131,14 +141,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL database to build (or reuse) the ledger in"
+    )
     args = parser.parse_args(argv)
     print(describe())
     with tempfile.TemporaryDirectory(prefix="tl-search-") as tmp:
-        store = build(args.db or Path(tmp) / "ledger.sqlite3", args.docs)
+        where = args.postgres or str(args.db or Path(tmp) / "ledger.sqlite3")
+        store = open_store(where)
+        label = getattr(store, "location", None) or str(store.path)
+        label = f"postgresql {label}" if args.postgres else f"SQLite {label}"
+        store = build(store, args.docs, label)
         conn = store.conn
+        bare_match = (
+            "SELECT rowid FROM documents WHERE tsv @@ plainto_tsquery('english', 'ransomware') LIMIT 20"
+            if args.postgres
+            else "SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'ransomware' LIMIT 20"
+        )
+        print(f"backend: {label}")
         queries: list[tuple[str, Callable[[], Any]]] = [
-            ("baseline: bare FTS5 MATCH 'ransomware' LIMIT 20", lambda: conn.execute(
-                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'ransomware' LIMIT 20").fetchall()),
+            ("baseline: bare full-text match 'ransomware' LIMIT 20", lambda: conn.execute(bare_match).fetchall()),
             ("search 'ransomware' (frequent)", lambda: store.search("ransomware")),
             ("search 'attack'", lambda: store.search("attack")),
             ("search 'LockBit' (actor)", lambda: store.search("LockBit")),

@@ -282,3 +282,28 @@ def test_copy_covers_every_table(tmp_path: Path) -> None:
         columns = {r[1] for r in lite.conn.execute(f"PRAGMA table_info({table.name})")}
         assert columns == set(table.columns), table.name
     lite.close()
+
+
+def test_search_reaches_the_same_hits_by_either_path_to_the_newest_matches(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    try:
+        store.RANK_WINDOW = 4
+        for n in range(30):
+            extra = " exfiltration exfiltration" if n % 10 == 3 else ""
+            store.save_document(document(f"Report {n}: ransomware hit unit {n}.{extra}"), None, NOW)
+        store.conn.execute("ANALYZE documents")
+        # a word in every document is walked newest first; one in a tenth of them is read through the index
+        assert store._walk_newest("(phraseto_tsquery('english', ?))", ["ransomware"], 4)
+        assert not store._walk_newest("(phraseto_tsquery('english', ?))", ["exfiltration"], 4)
+        results = {}
+        for walk in (True, False):
+            store._walk_newest = lambda *_args, walk=walk: walk  # type: ignore[method-assign]
+            results[walk] = [
+                [(h.doc_id, h.rank) for h in store.search(q, limit=3, offset=o)]
+                for q in ("ransomware", "exfiltration", "ransomware NOT exfiltration")
+                for o in (0, 3)
+            ]
+        assert results[True] == results[False]
+        assert [len(page) for page in results[True]] == [3, 3, 3, 0, 3, 3]
+    finally:
+        store.close()

@@ -95,6 +95,9 @@ class PostgresStore(SQLiteStore):
             raise StoreError(
                 f"cannot connect to the ledger: {exc}; check --db / THREATLEDGER_DB", locator=self.location
             ) from exc
+        # the store's statements are data-dependent (a search word in every document or in none): plan each
+        # execution with its values, never with the generic plan a prepared statement falls back to
+        raw.execute("SET plan_cache_mode = force_custom_plan")
         self.pg = PgConnection(raw)
         # the shared SQL only calls execute/executemany and reads rows by name and position: PgConnection does both
         self.conn = cast(sqlite3.Connection, self.pg)
@@ -200,22 +203,43 @@ class PostgresStore(SQLiteStore):
         expression, params = tsquery(query)
         if not expression:
             return []
-        # as in SQLite, only the newest RANK_WINDOW matches (a multiple covering the page) are ranked: finding
-        # them costs an index scan, ranking costs reading each matching document's tsvector
+        # as in SQLite, only the newest RANK_WINDOW matches (a multiple covering the page) are ranked, each read
+        # once. The query is written out where it is used, not held in a CTE, so the planner estimates how many
+        # documents match; the path to the window is chosen here (see _walk_newest), the rest left to the planner.
         window = self._rank_window(limit, offset)
+        order = "d.rowid" if self._walk_newest(expression, params, window) else "d.rowid + 0"
         rows = self.conn.execute(
-            f"WITH q AS (SELECT {expression} AS q),"
-            " newest AS (SELECT d.rowid FROM documents d, q WHERE d.tsv @@ q.q ORDER BY d.rowid DESC LIMIT ?),"
-            " hits AS (SELECT d.id, -ts_rank_cd(?::float4[], d.tsv, q.q) AS rank FROM documents d, q"
-            "          WHERE d.rowid IN (SELECT rowid FROM newest) ORDER BY rank, d.id LIMIT ? OFFSET ?)"
-            " SELECT d.id, d.title, d.url, d.published, ts_headline('english', d.text, q.q, ?) AS snippet,"
-            " h.rank FROM hits h JOIN documents d ON d.id = h.id, q ORDER BY h.rank, d.id",
-            [*params, window, _RANK_WEIGHTS, limit, offset, _HEADLINE],
+            f"WITH newest AS MATERIALIZED (SELECT d.id, d.tsv FROM documents d WHERE d.tsv @@ ({expression})"
+            f"  ORDER BY {order} DESC NULLS FIRST LIMIT ?),"
+            f" hits AS (SELECT id, -ts_rank_cd(?::float4[], tsv, ({expression})) AS rank FROM newest"
+            "  ORDER BY rank, id LIMIT ? OFFSET ?)"
+            " SELECT d.id, d.title, d.url, d.published,"
+            f" ts_headline('english', d.text, ({expression}), ?) AS snippet, h.rank"
+            " FROM hits h JOIN documents d ON d.id = h.id ORDER BY h.rank, d.id",
+            [*params, window, _RANK_WEIGHTS, *params, limit, offset, *params, _HEADLINE],
         ).fetchall()
         return [
             SearchHit(r["id"], r["title"], r["url"], r["published"], r["snippet"], float(r["rank"]))
             for r in rows
         ]
+
+    def _walk_newest(self, expression: str, params: Sequence[str], window: int) -> bool:
+        """Whether to find a search's newest matches by walking documents newest first (the rowid index) rather
+        than reading every match through the GIN index and sorting.
+
+        Walking reads window x documents / matches rows, the GIN path every match at about twice the cost per row
+        (heap fetch, recheck, sort); the planner's estimate of the matches decides. Left to itself, the planner
+        prices the ``@@`` test on each walked row as nearly free and walks for a word in one document in ten:
+        100,000 documents, 'Brightwater' in 10,000: 91 ms walking, 30 ms through the index.
+        """
+        plan = self.conn.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM documents d WHERE d.tsv @@ ({expression})", params
+        ).fetchone()[0]
+        matches = float(plan[0]["Plan"]["Plan Rows"])
+        documents = self.conn.execute(
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'documents'::regclass"
+        ).fetchone()[0]
+        return matches * matches * 2 > window * float(documents)
 
     def match_documents(
         self, doc_ids: Sequence[str], *, keyword: str | None = None, cve: str | None = None

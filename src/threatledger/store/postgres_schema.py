@@ -259,4 +259,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX claims_actor_lower ON claims(lower(actor));
         """,
     ),
+    (
+        7,
+        "the newest-first incident index in the listing's own order",
+        # the shared SQL's ORDER BY last_reported DESC, id becomes DESC NULLS LAST, id NULLS FIRST here (SQLite's
+        # NULL order); an index walked backwards gives the other NULL placement, so PostgreSQL sorted every match
+        """
+        DROP INDEX incidents_last;
+        CREATE INDEX incidents_last ON incidents(last_reported DESC NULLS LAST, id NULLS FIRST);
+        """,
+    ),
 )

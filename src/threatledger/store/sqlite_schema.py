@@ -247,4 +247,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX claims_actor_lower ON claims(lower(actor));
         """,
     ),
+    (
+        7,
+        "the newest-first incident index in the listing's own order",
+        """
+        DROP INDEX incidents_last;
+        CREATE INDEX incidents_last ON incidents(last_reported DESC, id);
+        """,
+    ),
 )
