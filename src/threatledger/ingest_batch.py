@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class _Ready:
-    """An item normalised and checked, waiting for its write."""
+    """An item normalised, waiting for its write."""
 
     item: RawItem
     document: Document
@@ -67,7 +67,6 @@ def _prepare(entry: RawItem | ThreatledgerError, extractors: Extractors, clock: 
 
     def work() -> Outcome:
         document = normalise(entry, fetched=now)
-        extractors.check(document)
         ready.append(_Ready(entry, document, now))
         return Outcome(entry.locator, "added")  # a placeholder: the write decides
 
@@ -85,7 +84,12 @@ def _extract_ahead(
     """
     todo: dict[str, Document] = {}
     for r in ready:
-        if r.document.id not in todo and store.find_duplicate(r.document) is None:
+        # a document too long to extract fails at its write, after the duplicate checks, as one at a time
+        if (
+            r.document.id not in todo
+            and extractors.accepts(r.document)
+            and store.find_duplicate(r.document) is None
+        ):
             todo[r.document.id] = r.document
     if not todo:
         return {}
@@ -108,6 +112,7 @@ def _write(
     skipped, sig = admit(document, ready.item.locator, ready.item.url, store, ready.now)
     if skipped is not None:
         return skipped
+    extractors.check(document)
     extraction = ahead.get(document.id) or extractors.run(document)
     return write_new(document, extraction, sig, ready.item.locator, store, ready.now)
 

@@ -151,10 +151,14 @@ class Extractors:
             self._attack_model = TechniqueModel.load()
         return self._attack_model
 
+    def accepts(self, document: Document) -> bool:
+        """Whether the document is short enough for the spaCy pipeline (``nlp.max_length``)."""
+        return len(document.text) <= self.nlp.max_length
+
     def check(self, document: Document) -> None:
         """Raise ExtractionError for a document longer than the spaCy pipeline accepts (``nlp.max_length``)."""
         limit = self.nlp.max_length
-        if len(document.text) > limit:
+        if not self.accepts(document):
             raise ExtractionError(
                 f"document text is {len(document.text)} characters, over the {limit} that entity extraction "
                 "accepts; split it into smaller documents",

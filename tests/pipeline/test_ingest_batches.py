@@ -94,3 +94,28 @@ def test_batches_close_at_a_byte_budget() -> None:
     sizes = [len(c) for c in chunks(iter(items), size=64, max_bytes=1000)]
     assert sizes == [3, 3, 3, 1]
     assert [len(c) for c in chunks(iter(items), size=4)] == [4, 4, 2]
+
+
+def test_a_known_page_grown_too_long_to_extract_is_a_duplicate_in_batches_too(tmp_path: Path) -> None:
+    records = articles(5, seed=3)
+    # the same page fetched again, now too long to extract: recognised by its URL before the length matters
+    grown = dict(records[1], text=str(records[1]["text"]) + " Comments follow." * 400)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in [*records, grown]), encoding="utf-8"
+    )
+    settings = Settings.load(str(tmp_path / "one.sqlite3"))
+    extractors = Extractors(settings)
+    extractors.nlp.max_length = 2_000
+    expected = []
+    one = open_store(settings.db)
+    for item in iter_items([folder], settings):
+        assert not isinstance(item, Exception)
+        expected.append(ingest_item(item, one, extractors, clock).status)
+    assert expected == ["added"] * 5 + ["duplicate"]
+    batched = open_store(str(tmp_path / "batched.sqlite3"))
+    report = ingest([str(folder)], settings, batched, extractors, clock=clock, processes=2)
+    assert [o.status for o in report.outcomes] == expected
+    one.close()
+    batched.close()
