@@ -74,7 +74,23 @@ def prepare_predicted(data: Path, work: Path, triggers: Path, scheme: str, near_
     log.info("argumentspred: %d fit docs, %d tune docs", n_fit, n_tune)
 
 
-def train(name: str, work: Path, seed: int, config: str | None = None, extra: tuple[str, ...] = ()) -> Path:
+# --tune-split all: each run's step count, as chosen with the tenth held out (the trigger tagger's best checkpoint;
+# the argument runs' lengths)
+FINAL_STEPS = {"triggers": 2800, "arguments": 2200, "arguments0": 1200, "argumentspred": 1200}
+
+
+def train(
+    name: str,
+    work: Path,
+    seed: int,
+    config: str | None = None,
+    extra: tuple[str, ...] = (),
+    final: bool = False,
+) -> Path:
+    """Run ``spacy train``; the best checkpoint on the held-out part, or with ``final`` the last one after
+    FINAL_STEPS[name] steps."""
+    if final:
+        extra = (*extra, "--training.max_steps", str(FINAL_STEPS[name]), "--training.patience", "0")
     out = work / f"{name}-model"
     cmd = [
         sys.executable, "-m", "spacy", "train", str(HERE / f"{config or name}.cfg"),
@@ -87,7 +103,7 @@ def train(name: str, work: Path, seed: int, config: str | None = None, extra: tu
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     log.info("running %s", " ".join(cmd))
     subprocess.run(cmd, check=True, env=env)
-    return out / "model-best"
+    return out / ("model-last" if final else "model-best")
 
 
 def install(best: Path, dest: Path) -> None:
@@ -118,18 +134,21 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     prepare(args.data, args.work, args.tune_split, args.near_test_weight)
+    final = args.tune_split == "all"
     for name in args.only or ["triggers", "arguments"]:
-        best = train(name, args.work, args.seed)
+        best = train(name, args.work, args.seed, final=final)
         if name == "arguments":
             # a second run from the best checkpoint, on single-sentence windows, with constant batches
-            best = train("arguments0", args.work, args.seed, "arguments-resume", ("--paths.base", str(best)))
+            best = train(
+                "arguments0", args.work, args.seed, "arguments-resume", ("--paths.base", str(best)), final
+            )
             # a third on the same windows plus those around the trigger tagger's own triggers on the fitted part
             # (right or wrong: extraction reads windows around predicted triggers)
             prepare_predicted(
                 args.data, args.work, args.out / "triggers", args.tune_split, args.near_test_weight
             )
             best = train(
-                "argumentspred", args.work, args.seed, "arguments-resume", ("--paths.base", str(best))
+                "argumentspred", args.work, args.seed, "arguments-resume", ("--paths.base", str(best)), final
             )
         install(best, args.out / name)
         meta = json.loads((best / "meta.json").read_text())
