@@ -152,3 +152,36 @@ def test_merge_rules_type_word_trim(extract: Callable[..., tuple[Entity, ...]]) 
     span = [(text.index("Zorbex"), text.index(" encrypted"), "MALWARE")]
     found = extract(text, model_spans=span, rules=MergeRules(trim=frozenset({"ransomware"})))
     assert [m.text for e in found if e.type == "malware" for m in e.mentions] == ["Zorbex"]
+
+
+def test_seed_article_with_the_cyber_model(seed_article: Path, nlp: Language, kb: KnowledgeBase) -> None:
+    from threatledger.extract.cyberner import CyberNER
+
+    model = CyberNER.load()
+    if model is None:
+        pytest.skip("the cyber NER model is not installed")
+    text = seed_article.read_text(encoding="utf-8")
+    ents = extract_entities(nlp(text), kb, model.predict(text))
+    found = _by_canonical(ents)
+    for org in ("Financial Times", "Washington Post", "National Security Agency", "Port of Nagoya"):
+        assert found[org].type == "organization", org
+    assert found["National Security Agency"].country == "US"
+    assert found["United States"].type == "country"
+    assert not any(
+        e.type in {"sector", "location"} and e.name in {"Financial Times", "Washington"} for e in ents
+    )
+
+
+def test_organisations_named_by_a_place_or_a_country_keep_their_names(
+    nlp: Language, kb: KnowledgeBase
+) -> None:
+    text = "The Boston Herald said the U.K. National Cyber Security Centre saw the attack."
+    boston = text.index("Boston")
+    centre = text.index("U.K.")
+    spans = [(boston, boston + 6, "LOC"), (centre, text.index(" saw"), "ORG")]
+    found = _by_canonical(extract_entities(nlp(text), kb, spans))
+    assert found["Boston Herald"].type == "organization"
+    assert "Boston" not in found
+    ncsc = found["National Cyber Security Centre"]
+    assert ncsc.type == "organization" and ncsc.country == "GB"
+    assert [m.text for m in ncsc.mentions] == ["U.K. National Cyber Security Centre"]

@@ -46,6 +46,22 @@ VARIANTS: dict[str, dict[str, Any]] = {
         **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
         "heads": "shipped",
     },
+    "shipped+org-country-prefix": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "org_country_prefix": True,
+    },
+    "shipped+org-over-place": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "org_over_place": True,
+    },
+    "shipped+both": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "org_country_prefix": True,
+        "org_over_place": True,
+    },
     "no-cy-malware": {"heads": "no-cy-malware"},
     "no-cy": {"heads": "no-cy"},
     "ce>ne>cy": {"heads": "ce>ne>cy"},
