@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +162,11 @@ def test_written_dates_resolve_with_their_exact_span(day: dt.date, before: str, 
     assert found, f"{written!r} not found in {text!r}"
     assert found[0].start == len(before)
     assert found[0].value == day.isoformat()
+
+
+def test_svg_before_the_html_element_is_a_clear_error() -> None:
+    # found by test_normalise_raises_only_threatledger_errors: htmldate's clean-up dropped the root <svg> and
+    # lxml's drop_tree asserted
+    item = RawItem(locator="item", content=b"<svg><html>", content_type=None)
+    with pytest.raises(ThreatledgerError, match="HTML could not be processed"):
+        normalise(item, fetched="2024-01-01T00:00:00+00:00")

@@ -211,7 +211,12 @@ def extract_entities(
         kb_cands = _reconcile(kb_cands, model_cands, rules)
     if rules.propagate:
         model_cands += _propagate(text, model_cands)
-    cands = kb_cands + model_cands + _from_phrases(text) + spacy_cands
+    phrases = _from_phrases(text)
+    # a model organisation with a phrase's exact span takes the phrase's name and country ("China's ministry of
+    # foreign affairs": "Ministry of Foreign Affairs (China)", CN); same span and type, so no score changes
+    named = {(p.start, p.end): p for p in phrases if p.type == "organization"}
+    model_cands = [named.get((m.start, m.end), m) if m.type == "organization" else m for m in model_cands]
+    cands = kb_cands + model_cands + phrases + spacy_cands
     cands = _drop_countries_inside_orgs(cands)
     chosen = _resolve_overlaps(cands)
     if rules.vote:
