@@ -167,6 +167,8 @@ def test_seed_article_with_the_cyber_model(seed_article: Path, nlp: Language, kb
         assert found[org].type == "organization", org
     assert found["National Security Agency"].country == "US"
     assert found["United States"].type == "country"
+    ministry = [e for e in ents if e.canonical.startswith("Ministry of Foreign Affairs")]
+    assert ministry and ministry[0].country == "CN"
     assert not any(
         e.type in {"sector", "location"} and e.name in {"Financial Times", "Washington"} for e in ents
     )
