@@ -187,3 +187,13 @@ def test_organisations_named_by_a_place_or_a_country_keep_their_names(
     ncsc = found["National Cyber Security Centre"]
     assert ncsc.type == "organization" and ncsc.country == "GB"
     assert [m.text for m in ncsc.mentions] == ["U.K. National Cyber Security Centre"]
+
+
+def test_a_person_name_never_ends_in_a_lower_case_word(extract: Callable[..., tuple[Entity, ...]]) -> None:
+    text = "Japan flag\nImage: Roméo A. via Unsplash\n\nThe report was written by Alexander Martin."
+    ents = extract(text)
+    people = {e.name for e in ents if e.type == "person"}
+    assert not any(name.endswith(" via") for name in people)
+    for entity in ents:
+        for m in entity.mentions:
+            assert text[m.start : m.end] == m.text

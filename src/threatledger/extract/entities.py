@@ -431,6 +431,14 @@ def _from_spacy(sdoc: Doc) -> list[_Candidate]:
             if split is not None:
                 out.extend(split)
                 continue
+        if label == "PERSON":
+            # a name never ends in a lower-case word ("Roméo A. via" in a photo credit)
+            kept = re.sub(r"(?:\s+[a-z][\w'’-]*)+$", "", surface)
+            if kept != surface:
+                start, end = _trim(text, start, start + len(kept))
+                surface = text[start:end]
+                if not any(c.isupper() for c in surface):
+                    continue
         etype = {"ORG": "organization", "PERSON": "person"}.get(label, "location")
         out.append(_Candidate(start, end, surface, etype, _canonical_text(surface), "spacy"))
     return out
