@@ -3,13 +3,14 @@ procedure examples (the descriptions of `uses` relationships) as weakly labelled
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+from training.scorers import load_scorer
 
 from threatledger.extract.attack_model import _MIN_TOKENS, _TOKEN, sentence_spans
 
@@ -28,11 +29,7 @@ class Sentence:
 
 def scorer(shared: Path = SHARED) -> ModuleType:
     """The shared TRAM scorer (``eval/attack.py``), to read gold reports and score held-out ones identically."""
-    spec = importlib.util.spec_from_file_location("tram_scorer", shared / "eval" / "attack.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer(shared / "eval" / "attack.py", "tram_scorer")
 
 
 def is_tune_report(doc_id: str, tenths: int = 2) -> bool:

@@ -13,7 +13,6 @@ off), each kept only when it gains at least 0.002 (the tenth has 70 documents).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import json
 import logging
@@ -24,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from training.events.corpus import TUNE_SPLITS, GoldDoc, read_split, split_tune
+from training.scorers import load_scorer
 
 from threatledger.extract.event_decoding import CueLexicon, words
 from threatledger.extract.events import Decoding, EventExtractor
@@ -90,14 +90,6 @@ def strong_cues(
         if n >= min_triggers and df[g] >= min_docs and share >= min_share:
             out[t][g] = round(share, 3)
     return {t: dict(sorted(v.items())) for t, v in sorted(out.items())}
-
-
-def load_scorer(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("casie_scorer", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def evaluate(
@@ -206,7 +198,7 @@ def main() -> None:
     ap.add_argument("--tune-split", choices=TUNE_SPLITS, default="tenth", help="see corpus.split_tune")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    scorer = load_scorer(args.scorer)
+    scorer = load_scorer(args.scorer, "casie_scorer")
     fit, tune = split_tune(read_split(args.data / "train"), args.tune_split)
     docs = tune if args.split == "tune" else read_split(args.data / args.split)
     base = EventExtractor.load(args.model)

@@ -15,7 +15,6 @@ fold, never on dev.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -25,7 +24,9 @@ from types import ModuleType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository root, for training.scorers
 from corpus import fold_split
+from training.scorers import load_scorer
 
 from threatledger.extract.cyberner import MODEL_ENV
 
@@ -33,11 +34,7 @@ DEFAULT_CMD = ".venv/bin/threatledger extract {dir} --format jsonl --no-events"
 
 
 def scorer(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("entity_scorer", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_scorer(path, "entity_scorer")
 
 
 def fold_reports(model: Path, data: Path, every: int, seed: int, index: int = 0) -> list[str]:
