@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,18 +248,7 @@ class Extractors:
                     versions=versions,
                 )
                 found_incidents, found_claims = incidents.extract_incidents(document, sdoc, partial, kb)
-                yield Extraction(
-                    doc_id=partial.doc_id,
-                    entities=partial.entities,
-                    indicators=partial.indicators,
-                    dates=partial.dates,
-                    techniques=partial.techniques,
-                    events=partial.events,
-                    incidents=found_incidents,
-                    claims=found_claims,
-                    notes=partial.notes,
-                    versions=partial.versions,
-                )
+                yield replace(partial, incidents=found_incidents, claims=found_claims)
 
 
 # documents per parse batch and per unit of work of a worker process
@@ -493,8 +482,6 @@ def poll_feeds(
 
 def _with_hints(item: RawItem, entry: Any) -> RawItem:
     """Fill a fetched page's missing metadata from its feed entry."""
-    from dataclasses import replace
-
     return replace(
         item,
         title=item.title or entry.title,
@@ -555,8 +542,6 @@ def extract_paths(
                 raw = RawItem(locator=str(path), content=path.read_bytes(), published=published)
                 document = normalise(raw, fetched=system_clock().isoformat())
             if published and not document.published:
-                from dataclasses import replace
-
                 document = replace(document, published=published)
             extractors.check(document)
         except (ThreatledgerError, OSError) as exc:
