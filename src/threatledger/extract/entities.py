@@ -93,10 +93,11 @@ _ORG_HEADS = frozenset(
         "bank",
     ]
 )
-# the last word of a news outlet's name ("the Washington Post", "the Financial Times")
-_OUTLET_HEADS = frozenset(
+# the last word of an organisation's or a news outlet's name ("the Washington Post", "the Financial Times")
+_NAME_HEADS = _ORG_HEADS | frozenset(
     ["post", "times", "journal", "news", "herald", "tribune", "telegraph", "gazette", "chronicle", "press"]
 )
+_LOWER_TAIL = re.compile(r"(?:\s+[a-z][\w'’-]*)+$")
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRAILING = re.compile(r"(?:\s*[’']s?|[\s.,;:])+$")
 _ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
@@ -253,13 +254,13 @@ def _reconcile(
 def _orgs_over_places(
     orgs: list[_Candidate], model_cands: list[_Candidate]
 ) -> tuple[list[_Candidate], list[_Candidate]]:
-    """The spaCy organisations that contain a shorter model place span, and the model candidates without those
-    places."""
+    """The spaCy organisations named by an organisation word around a shorter model place span or a model sector
+    span, and the model candidates without the spans they cover."""
     places = [m for m in model_cands if m.type in {"location", "country", "sector"}]
     kept = [
         o
         for o in orgs
-        if o.text.split()[-1].lower() in _ORG_HEADS | _OUTLET_HEADS
+        if o.text.split()[-1].lower() in _NAME_HEADS
         and any(
             o.start <= p.start
             and p.end <= o.end
@@ -359,7 +360,7 @@ def _from_model(
         elif (
             etype == "organization"
             and rules.org_country_prefix
-            and (split := _split_country_prefix(text, start, end, "model"))
+            and (split := _split_country_prefix(text, start, end))
         ):
             country, rest = split
             out.append(
@@ -433,7 +434,7 @@ def _from_spacy(sdoc: Doc) -> list[_Candidate]:
                 continue
         if label == "PERSON":
             # a name never ends in a lower-case word ("Roméo A. via" in a photo credit)
-            kept = re.sub(r"(?:\s+[a-z][\w'’-]*)+$", "", surface)
+            kept = _LOWER_TAIL.sub("", surface)
             if kept != surface:
                 start, end = _trim(text, start, start + len(kept))
                 surface = text[start:end]
@@ -453,7 +454,7 @@ def _plausible_org(surface: str) -> bool:
     return not (" " not in surface and len(letters) <= 5 and sum(c.isupper() for c in letters) >= 2)
 
 
-def _split_country_prefix(text: str, start: int, end: int, source: str = "spacy") -> list[_Candidate] | None:
+def _split_country_prefix(text: str, start: int, end: int) -> list[_Candidate] | None:
     """ "U.S. National Security Agency" -> the country "U.S." and the organisation "National Security Agency"."""
     m = re.match(r"(U\.S\.|U\.K\.|US|UK|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?=[A-Z])", text[start:end])
     if m is None:
@@ -464,8 +465,8 @@ def _split_country_prefix(text: str, start: int, end: int, source: str = "spacy"
         return None
     rest = text[rest_start:end]
     return [
-        _country(start, start + len(m.group(1)), m.group(1), code, source),
-        _Candidate(rest_start, end, rest, "organization", _canonical_text(rest), source),
+        _country(start, start + len(m.group(1)), m.group(1), code, "spacy"),
+        _Candidate(rest_start, end, rest, "organization", _canonical_text(rest), "spacy"),
     ]
 
 
@@ -490,11 +491,14 @@ def _drop_countries_inside_orgs(cands: list[_Candidate]) -> list[_Candidate]:
     return [
         c
         for c in cands
-        if not (c.type == "country" and any(o.start < c.start and c.end <= o.end for o in orgs))
-        # nor one that starts an organisation already named without it ("U.S. National Security Agency")
-        and not (
+        if not (
             c.type == "country"
-            and any(o.start == c.start and c.end < o.end and o.country == c.country for o in orgs)
+            and any(
+                (o.start < c.start and c.end <= o.end)
+                # or it starts an organisation already named without it ("U.S. National Security Agency")
+                or (o.start == c.start and c.end < o.end and o.country == c.country)
+                for o in orgs
+            )
         )
     ]
 
