@@ -90,16 +90,14 @@ def _record(number: int, pool: list[str], rng: random.Random) -> tuple[Document,
     return document, Extraction(doc_id=doc_id, incidents=(incident,), claims=(claim,))
 
 
-def build(store: SQLiteStore, count: int, label: str) -> SQLiteStore:
+def build(store: SQLiteStore, count: int, label: str, postgres: bool) -> SQLiteStore:
     """Fill an empty ledger with ``count`` synthesised documents, or reuse one that holds exactly that many."""
     have = store.count_documents()
     if have == count:
         print(f"ledger: reusing {label} ({have} documents)")
         return store
     if have:
-        raise SystemExit(
-            f"{store.location} holds {have} documents, not {count}; empty it or pass another ledger"
-        )
+        raise SystemExit(f"{label} holds {have} documents, not {count}; empty it or pass another ledger")
     pool, source = sentence_pool()
     rng = random.Random(5)
     start = time.perf_counter()
@@ -109,14 +107,14 @@ def build(store: SQLiteStore, count: int, label: str) -> SQLiteStore:
         if number and number % 20000 == 0:
             print(f"  built {number} documents ({number / (time.perf_counter() - start):.0f} docs/s)")
     seconds = time.perf_counter() - start
-    if not label.startswith("postgresql"):
+    if postgres:
+        store.conn.execute("ANALYZE")
+        size = store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+    else:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.conn.execute("ANALYZE")
         path = store.path
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
-    else:
-        store.conn.execute("ANALYZE")
-        size = store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
     print(
         f"ledger: built {count} documents from {source} in {seconds:.0f}s "
         f"({count / seconds:.0f} docs/s through save_document); {size:.0f} MB; load {load()}"
@@ -151,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(where)
         label = getattr(store, "location", None) or str(store.path)
         label = f"postgresql {label}" if args.postgres else f"SQLite {label}"
-        store = build(store, args.docs, label)
+        store = build(store, args.docs, label, bool(args.postgres))
         conn = store.conn
         bare_match = (
             "SELECT rowid FROM documents WHERE tsv @@ plainto_tsquery('english', 'ransomware') LIMIT 20"
