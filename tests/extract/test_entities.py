@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -8,6 +9,7 @@ import pytest
 
 from threatledger.config import Settings
 from threatledger.extract.entities import extract_entities
+from threatledger.extract.entity_rules import RULES
 from threatledger.knowledge import KnowledgeBase, load_kb
 from threatledger.model import Entity
 
@@ -187,6 +189,27 @@ def test_organisations_named_by_a_place_or_a_country_keep_their_names(
     ncsc = found["National Cyber Security Centre"]
     assert ncsc.type == "organization" and ncsc.country == "GB"
     assert [m.text for m in ncsc.mentions] == ["U.K. National Cyber Security Centre"]
+
+
+def test_organisations_only_spacy_names_are_kept_when_named_like_organisations(
+    nlp: Language, kb: KnowledgeBase
+) -> None:
+    text = (
+        "Japan's Cabinet Office did not respond to Recorded Future News. Emotet hit Lloyds Bank, Sky News "
+        "reported. The Office said Acme Holdings was attacked."
+    )
+    emotet = text.index("Emotet")
+    bank = text.index("Lloyds")
+    # the model tags the malware and an organisation "Lloyds": a spaCy organisation over a model span is not added
+    spans = [(emotet, emotet + 6, "MALWARE"), (bank, bank + 6, "ORG")]
+    found = _by_canonical(extract_entities(nlp(text), kb, spans))
+    for name in ("Cabinet Office", "Recorded Future News", "Sky News"):
+        assert found[name].type == "organization", name
+    assert "Lloyds Bank" not in found and found["Lloyds"].type == "organization"
+    # one word, or a last word that names no kind of organisation: left to the model
+    assert "Office" not in found and "Acme Holdings" not in found
+    shipped_off = dataclasses.replace(RULES, spacy_orgs="never")
+    assert "Sky News" not in _by_canonical(extract_entities(nlp(text), kb, spans, shipped_off))
 
 
 def test_a_person_name_never_ends_in_a_lower_case_word(extract: Callable[..., tuple[Entity, ...]]) -> None:

@@ -191,7 +191,16 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--model", type=Path, required=True)
     ap.add_argument("--scorer", type=Path, required=True, help="path of the CASIE scorer (casie.py)")
-    ap.add_argument("--split", default="tune", help="'tune' (held-out tenth of train) or 'dev' (report only)")
+    ap.add_argument(
+        "--split", default="tune", help="'tune' (the held-out part of train) or a split folder ('dev')"
+    )
+    ap.add_argument(
+        "--half",
+        type=int,
+        choices=(0, 1),
+        help="only every other document of the split (by sorted id), starting with this one: tune on one half, "
+        "report on the other",
+    )
     ap.add_argument(
         "--report-only", action="store_true", help="score the current decoding.json, change nothing"
     )
@@ -201,6 +210,8 @@ def main() -> None:
     scorer = load_scorer(args.scorer, "casie_scorer")
     fit, tune = split_tune(read_split(args.data / "train"), args.tune_split)
     docs = tune if args.split == "tune" else read_split(args.data / args.split)
+    if args.half is not None:
+        docs = docs[args.half :: 2]
     base = EventExtractor.load(args.model)
     assert base is not None, f"no model at {args.model}"
     if args.report_only:

@@ -19,7 +19,8 @@ from merge_cv import HEADS, VARIANTS, predicted
 
 from threatledger.config import Settings
 from threatledger.extract.cyberner import CyberNER, merge
-from threatledger.extract.entities import MergeRules, extract_entities
+from threatledger.extract.entities import extract_entities
+from threatledger.extract.entity_rules import MergeRules
 from threatledger.knowledge.loader import load_kb
 from threatledger.nlp import load_english
 

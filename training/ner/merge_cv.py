@@ -22,7 +22,8 @@ from fold import errors, fold_reports, scorer
 
 from threatledger.config import Settings
 from threatledger.extract.cyberner import PRIORITY, CyberNER, merge
-from threatledger.extract.entities import RULES, MergeRules, extract_entities
+from threatledger.extract.entities import extract_entities
+from threatledger.extract.entity_rules import RULES, MergeRules
 from threatledger.knowledge.loader import load_kb
 from threatledger.nlp import load_english
 
@@ -39,7 +40,7 @@ _MAL = frozenset({"malware", "tool"})
 _TRIM = frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"})
 # rule sets compared: name -> changes to MergeRules() (every rule off) and, under "heads", the head priority
 # (default: ce>cy>ne, the order before the rules were chosen). "before" is the extractor as it was; "shipped"
-# is threatledger.extract.entities.RULES with cyberner.PRIORITY.
+# is threatledger.extract.entity_rules.RULES with cyberner.PRIORITY.
 VARIANTS: dict[str, dict[str, Any]] = {
     "before": {},
     "shipped": {
@@ -61,6 +62,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "heads": "shipped",
         "org_country_prefix": True,
         "org_over_place": True,
+    },
+    "shipped+spacy-orgs-free": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "spacy_orgs": "free",
+    },
+    "shipped+spacy-orgs-named": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "spacy_orgs": "named",
     },
     "no-cy-malware": {"heads": "no-cy-malware"},
     "no-cy": {"heads": "no-cy"},
@@ -175,7 +186,7 @@ def main() -> None:
     every = {**docs, **cy_docs}
     sdocs = dict(zip(every, nlp.pipe((d["text"] for d in every.values()), batch_size=8), strict=True))
     chosen = [v for v in args.variants.split(",") if v] or list(VARIANTS)
-    labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall", "CyNER-Malware"]
+    labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall", "CyNER-Malware", "CyNER-Org"]
     sys.stdout.write(f"{len(docs)} reports; exact F1, overall without DATE (P/R for MALWARE)\n{'variant':28s} " + " ".join(
         f"{x:>8s}" for x in labels) + "\n")  # fmt: skip
     for name in chosen:
@@ -187,9 +198,10 @@ def main() -> None:
         }
         result = ev.score(docs, preds, "annoctr")["exact"]
         # overall without DATE (dates come from another extractor)
-        tot = [sum(result[x][k] for x in labels[:-2]) for k in ("tp", "pred", "gold")]
+        tot = [sum(result[x][k] for x in labels[:-3]) for k in ("tp", "pred", "gold")]
         result["overall"] = ev.prf(*tot)
-        result["CyNER-Malware"] = ev.score(cy_docs, preds, "cyner")["exact"]["Malware"]
+        cyner = ev.score(cy_docs, preds, "cyner")["exact"]
+        result["CyNER-Malware"], result["CyNER-Org"] = cyner["Malware"], cyner["Organization"]
         mal = result["MALWARE"]
         cells = " ".join(f"{result[x]['f1']:8.3f}" for x in labels)
         sys.stdout.write(f"{name:28s} {cells}   MALWARE P {mal['p']:.3f} R {mal['r']:.3f}\n")

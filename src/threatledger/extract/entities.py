@@ -12,7 +12,8 @@ Evidence sources, strongest first (a stronger span wins where two overlap):
 
 :data:`RULES` (a :class:`MergeRules`) adds: model malware/tool names the knowledge base lacks are dropped when they
 are common English words or (two or more words) spaCy persons, and type words are cut from the end of malware
-spans ("X ransomware" -> "X").
+spans ("X ransomware" -> "X"); spaCy organisations that no other span overlaps are kept when named like one
+("Japan's Cabinet Office", "Sky News").
 
 Mentions are grouped by (type, canonical); ``Entity.id`` is ``make_id("entity", type=..., canonical=...)``.
 """
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from threatledger.extract.entity_rules import RULES, MergeRules
 from threatledger.ids import make_id
 from threatledger.knowledge.countries import country_code, country_name
 from threatledger.model import Entity, Mention
@@ -36,12 +38,12 @@ if TYPE_CHECKING:
 
     from threatledger.knowledge.base import KnowledgeBase, Target
 
-__all__ = ["MODEL_LABELS", "NAME", "RULES", "VERSION", "MergeRules", "extract_entities"]
+__all__ = ["MODEL_LABELS", "NAME", "VERSION", "extract_entities"]
 
 log = logging.getLogger(__name__)
 
 NAME = "entities"
-VERSION = "4"
+VERSION = "5"
 
 MODEL_LABELS = {"GROUP": "threat-actor", "MALWARE": "malware", "TOOL": "tool", "ORG": "organization",
                 "LOC": "location", "SECTOR": "sector"}  # fmt: skip
@@ -117,56 +119,6 @@ _FACILITY_TYPES = {"port": "organization", "airport": "organization", "harbour":
 
 
 @dataclass(frozen=True, slots=True)
-class MergeRules:
-    """How knowledge-base and cyber-model spans are reconciled (only when model spans are given).
-
-    Every rule is off by default; :data:`RULES`, the set the extractor uses, was chosen by 5-fold
-    cross-validation on AnnoCTR train (``training/ner/merge_cv.py``; docs/quality-ner.md), each report judged
-    with a model trained without it.
-    """
-
-    # the model's MALWARE/TOOL label replaces the knowledge base's malware/tool type on a span both found
-    model_type: bool = False
-    # which types' knowledge-base spans give way to an overlapping model span of a cyber type with other bounds:
-    # "never", "longer" (the model span contains the knowledge-base one), "shorter" (inside it), "always"
-    model_bounds: str = "never"
-    bounds_types: frozenset[str] = frozenset({"malware", "tool", "threat-actor"})
-    # matcher policies (threatledger.knowledge.matcher) of malware/tool names kept only where the model tags an
-    # overlapping cyber span: "exact" names are also English words, "cued" ones common words
-    confirm: frozenset[str] = frozenset()
-    # a model malware/tool span the knowledge base does not know is dropped when its text is an English word this
-    # common (wordfreq Zipf; 0: never), when spaCy calls it a person, or when it is not name-shaped
-    new_zipf: float = 0.0
-    new_person: int = 0  # the fewest words a span spaCy calls a person must have to be dropped (0: never)
-    new_shape: bool = False
-    # every mention of a name takes the cyber type (malware/tool/threat-actor) the model gives most of its mentions
-    vote: bool = False
-    # a name the model tags as a cyber type somewhere is tagged at its other (same-case) mentions too
-    propagate: bool = False
-    # type words cut from the end of a malware span ("Epsilon ransomware" -> "Epsilon"), from either source
-    trim: frozenset[str] = frozenset()
-    # a model organisation span that starts with a country keeps its span but is named without it, with the
-    # country as its own ("U.S. National Security Agency": "National Security Agency", US)
-    org_country_prefix: bool = False
-    # a spaCy organisation named by a place and an organisation word, around a shorter model place span (or a
-    # sector span), is kept and the place dropped ("the Washington Post" over the location "Washington", "the
-    # Financial Times" over the sector); otherwise organisations come from the model alone
-    org_over_place: bool = False
-
-
-# model_type and confirm={"exact"} also won in cross-validation (+0.010 MALWARE F1) but lost with the model trained
-# on all of train on its held-out slice (training/ner/heldout_rules.py), so they stay off
-RULES = MergeRules(
-    new_zipf=4.0,
-    new_person=2,  # not 1: spaCy calls many one-word unknown names persons (1 was only 0.004 better in CV)
-    trim=frozenset({"ransomware", "malware", "backdoor", "trojan", "botnet", "variant"}),
-    # neutral in cross-validation (every AnnoCTR figure unchanged); they name news organisations right
-    org_country_prefix=True,
-    org_over_place=True,
-)
-
-
-@dataclass(frozen=True, slots=True)
 class _Candidate:
     start: int
     end: int
@@ -209,6 +161,8 @@ def extract_entities(
         if rules.org_over_place:
             kept, model_cands = _orgs_over_places(orgs, model_cands)
             spacy_cands += kept
+        if rules.spacy_orgs != "never":
+            spacy_cands += _free_orgs(orgs, kb_cands + model_cands + spacy_cands, rules.spacy_orgs)
         kb_cands = _reconcile(kb_cands, model_cands, rules)
     if rules.propagate:
         model_cands += _propagate(text, model_cands)
@@ -270,6 +224,17 @@ def _orgs_over_places(
     ]
     rest = [m for m in model_cands if not any(o.start <= m.start and m.end <= o.end for o in kept)]
     return kept, rest
+
+
+def _free_orgs(orgs: list[_Candidate], others: list[_Candidate], mode: str) -> list[_Candidate]:
+    """spaCy organisations that overlap no other candidate (``mode`` "named": only those ending in an
+    organisation word)."""
+    return [
+        o
+        for o in orgs
+        if not any(c.start < o.end and o.start < c.end for c in others)
+        and (mode == "free" or (len(o.text.split()) > 1 and o.text.split()[-1].lower() in _NAME_HEADS))
+    ]
 
 
 def _propagate(text: str, model_cands: list[_Candidate]) -> list[_Candidate]:
