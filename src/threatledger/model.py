@@ -30,6 +30,7 @@ __all__ = [
     "Technique",
     "TimeExpression",
     "Victim",
+    "Vulnerability",
     "to_json",
 ]
 
@@ -104,6 +105,17 @@ class Indicator:
     text: str  # as written (possibly defanged)
     benign: bool = False
     benign_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """A CVE id the document names, with the product and the vendor its sentences tie it to, where that is clear."""
+
+    id: str  # CVE-YYYY-NNNN, upper case
+    mentions: tuple[Mention, ...]
+    product: Mention | None = None  # "FortiOS", "Outlook for Windows", "the Citrix ADC"
+    vendor: Mention | None = None  # "Fortinet", "Microsoft"
+    vendor_entity: str | None = None  # the id of the organisation entity the vendor mention belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +215,7 @@ class Extraction:
     events: tuple[Event, ...] = ()
     incidents: tuple[Incident, ...] = ()
     claims: tuple[Claim, ...] = ()
+    vulnerabilities: tuple[Vulnerability, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. "events: model not installed"
     versions: dict[str, str] = field(default_factory=dict)  # extractor name -> version that produced this
 

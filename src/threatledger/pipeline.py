@@ -199,7 +199,7 @@ class Extractors:
             self.benign.check(value, kind)  # reads the warning lists once
 
     def _run_here(self, docs: list[Document]) -> Iterator[Extraction]:
-        from threatledger.extract import attack, dates, entities, incidents, indicators
+        from threatledger.extract import attack, dates, entities, incidents, indicators, vulnerabilities
         from threatledger.extract import attack_model as attack_model_version
         from threatledger.extract import events as event_module
 
@@ -228,7 +228,10 @@ class Extractors:
             ):
                 published = _date(document.published)
                 notes: list[str] = []
-                versions = {m.NAME: m.VERSION for m in (indicators, dates, entities, attack, incidents)}
+                versions = {
+                    m.NAME: m.VERSION
+                    for m in (indicators, dates, entities, attack, incidents, vulnerabilities)
+                }
                 if cyber_ner is not None:
                     versions["cyberner"] = cyber_ner.version
                 if events is not None:
@@ -237,13 +240,17 @@ class Extractors:
                     notes.append("events: model not installed, event extraction is off")
                 if attack_model is not None:
                     versions[attack_model_version.NAME] = attack_model_version.VERSION
+                found_indicators = indicators.extract_indicators(document.text, benign)
                 partial = Extraction(
                     doc_id=document.id,
                     entities=found_entities,
-                    indicators=indicators.extract_indicators(document.text, benign),
+                    indicators=found_indicators,
                     dates=dates.extract_dates(document.text, published),
                     techniques=attack.extract_techniques(document.text, kb, attack_model),
                     events=found_events,
+                    vulnerabilities=vulnerabilities.extract_vulnerabilities(
+                        sdoc, found_indicators, found_entities, found_events
+                    ),
                     notes=tuple(notes),
                     versions=versions,
                 )

@@ -76,6 +76,9 @@ def test_documents_entities_search_indicators_feeds(client: TestClient, ledger: 
     assert len(docs) == 4
     doc = client.get(f"/api/documents/{ledger.hostile_doc}").json()
     assert SCRIPT in doc["document"]["title"]
+    assert doc["vulnerabilities"] == [
+        {"id": "CVE-2023-4966", "product": "Citrix NetScaler", "vendor": None, "mentions": 1}
+    ]
     entity = client.get("/api/entities/NISC").json()
     assert entity["entities"][0]["canonical"] == "NISC"
     assert INCIDENT in {i["id"] for i in entity["incidents"]}

@@ -220,3 +220,10 @@ def test_a_person_name_never_ends_in_a_lower_case_word(extract: Callable[..., tu
     for entity in ents:
         for m in entity.mentions:
             assert text[m.start : m.end] == m.text
+
+
+def test_a_cve_id_the_model_tags_is_no_entity(nlp: Language, kb: KnowledgeBase) -> None:
+    text = "Fortinet also fixed CVE-2022-40684 in FortiOS."
+    cve = text.index("CVE")
+    ents = extract_entities(nlp(text), kb, [(cve, cve + 14, "MALWARE")])
+    assert not any("CVE-2022-40684" in m.text for e in ents for m in e.mentions)

@@ -22,6 +22,7 @@ from threatledger.model import (
     Indicator,
     Mention,
     Victim,
+    Vulnerability,
 )
 from threatledger.store import SQLiteStore
 from threatledger.store.base import Resolution
@@ -64,7 +65,7 @@ HOSTILE_TITLE = f"{SCRIPT} Port of Nagoya ransomware {IMG}"
 HOSTILE_TEXT = (
     f"{SCRIPT}\nPort of Nagoya ransomware {IMG}\n\n"
     "The LockBit ransomware gang claimed responsibility for the attack on the Port of Nagoya in July 2023. "
-    "Responders linked the intrusion to CVE-2023-4966 and traffic to 203.0.113[.]7 and "
+    "Responders linked the intrusion to CVE-2023-4966 in Citrix NetScaler and traffic to 203.0.113[.]7 and "
     "hxxp://malicious[.]example[.]net/payload.exe, sample sha256 "
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.\n"
     '<a href="javascript:alert(1)">click</a> "quoted" & <b>bold</b>\n'
@@ -303,6 +304,14 @@ def build_ledger(path: Path) -> Ledger:
             "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         ),
     )
+    netscaler = _m(HOSTILE_TEXT, "Citrix NetScaler")
+    vulnerabilities = (
+        Vulnerability(
+            "CVE-2023-4966",
+            (_m(HOSTILE_TEXT, "CVE-2023-4966"),),
+            product=netscaler,
+        ),
+    )
     hostile_entities = (
         _entity(HOSTILE_TEXT, "threat-actor", "LockBit", "LockBit", kb_ref="misp:threat-actor:lockbit"),
         _entity(HOSTILE_TEXT, "organization", f"Port of Nagoya {IMG}", "Port of Nagoya"),
@@ -322,6 +331,7 @@ def build_ledger(path: Path) -> Ledger:
             indicators=found,
             incidents=(report,),
             claims=claims,
+            vulnerabilities=vulnerabilities if doc is hostile else (),
             versions={"fixture": "1"},
         )
         store.save_document(doc, extraction, seen, Resolution(links=links))

@@ -110,3 +110,12 @@ def test_timeline_svg_escapes_labels_and_skips_undated() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "not placed: discovery: P9M (duration)" in svg
     assert timeline_svg([]) == ""
+
+
+def test_document_page_lists_its_vulnerabilities_with_their_products(
+    client: TestClient, ledger: Ledger
+) -> None:
+    html = client.get(f"/documents/{ledger.hostile_doc}").text
+    assert "<h2>Vulnerabilities</h2>" in html
+    assert "<td><code>CVE-2023-4966</code></td><td>Citrix NetScaler</td><td>-</td>" in html
+    assert "<h2>Vulnerabilities</h2>" not in client.get(f"/documents/{ledger.record_doc}").text

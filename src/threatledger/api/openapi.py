@@ -110,7 +110,7 @@ def _schemas() -> dict[str, Any]:
         },
         "DocumentDetail": {
             "type": "object",
-            "required": ["document", "sightings", "claims", "indicators", "entities"],
+            "required": ["document", "sightings", "claims", "indicators", "entities", "vulnerabilities"],
         },
         "IncidentRow": {
             "type": "object",

@@ -277,6 +277,15 @@ def document_detail(store: SQLiteStore, doc_id: str) -> dict[str, Any] | None:
             {k: e.get(k) for k in ("id", "type", "name", "canonical", "kb_ref", "country")}
             for e in extraction.get("entities", [])
         ],
+        "vulnerabilities": [
+            {
+                "id": v.get("id"),
+                "product": (v.get("product") or {}).get("text"),
+                "vendor": (v.get("vendor") or {}).get("text"),
+                "mentions": len(v.get("mentions", [])),
+            }
+            for v in extraction.get("vulnerabilities", [])
+        ],
         "versions": extraction.get("versions", {}),
     }
 
