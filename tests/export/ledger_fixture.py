@@ -25,6 +25,7 @@ from threatledger.model import (
     Mention,
     Technique,
     Victim,
+    Vulnerability,
 )
 from threatledger.store import open_store
 from threatledger.store.base import Resolution
@@ -240,6 +241,13 @@ def build_ledger(path: Path) -> Ledger:
             doc_id=nisc.id,
             entities=(_entity(NISC_TEXT, org, "NISC", "NISC", country="JP"),),
             indicators=(_indicator(NISC_TEXT, "cve", "CVE-2023-2868", "CVE-2023-2868"),),
+            vulnerabilities=(
+                Vulnerability(
+                    "CVE-2023-2868",
+                    (_m(NISC_TEXT, "CVE-2023-2868"),),
+                    product=_m(NISC_TEXT, "email-related equipment"),
+                ),
+            ),
             incidents=(nisc_report,),
             claims=(
                 _claim(

@@ -78,6 +78,7 @@ def test_attribute_types_and_ids_flags(events: dict[str, Any]) -> None:
     }
     assert {k: a.to_ids for k, a in found.items()} == expected_ids
     assert "warninglist" in found[("domain", "www.microsoft.com")].comment
+    assert found[("vulnerability", "CVE-2023-2868")].comment.endswith("; affects email-related equipment")
     assert found[("ip-dst", "198.51.100.23")].category == "Network activity"
 
 

@@ -212,6 +212,7 @@ def test_actors_malware_tools_techniques_vulnerabilities(bundle: dict[str, Any])
     ]
     cve = one(bundle, "vulnerability", name="CVE-2023-2868")
     assert cve["external_references"] == [{"source_name": "cve", "external_id": "CVE-2023-2868"}]
+    assert cve["description"].startswith("Affects email-related equipment, as ")
     uses = {r["target_ref"] for r in by_type(bundle, "relationship") if r["relationship_type"] == "uses"}
     assert {plugx["id"], pattern["id"], one(bundle, "tool", name="Cobalt Strike")["id"]} <= uses
 

@@ -22,6 +22,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from threatledger.errors import ExportError
+from threatledger.export.vulnerabilities import affected
 from threatledger.ids import NAMESPACE, canonical_json
 
 if TYPE_CHECKING:
@@ -153,6 +154,9 @@ def _attributes(
             comment = f"reported by {source}, written as {found.get('text') or found['value']!r}"
             if benign:
                 comment += f"; benign: {found.get('benign_reason') or 'on a warning list'}"
+            product = affected(extractions[doc_id].get("vulnerabilities", []), found["value"])
+            if found["type"] == "cve" and product:
+                comment += f"; affects {product}"
             attributes[key] = {
                 "uuid": _uuid(event=event_uuid, type=misp_type, value=found["value"]),
                 "type": misp_type,

@@ -47,6 +47,7 @@ from threatledger.export.stix_vocabulary import (
     stix_id,
     stix_sector,
 )
+from threatledger.export.vulnerabilities import affected
 from threatledger.model import Document
 
 if TYPE_CHECKING:
@@ -291,7 +292,7 @@ def _add_document(
     for object_id in used:
         for incident in incidents:
             out.relate(incident, "uses", object_id, when, added, report)
-    _add_indicators(out, data.get("indicators", []), incidents, document.publisher, when, added, report)
+    _add_indicators(out, data, incidents, document.publisher, when, added, report)
     context = ClaimContext(document, report, when, added, incidents, frozenset(organisations), report_of)
     for claim in data.get("claims", []):
         add_claim(out, context, claim, actors)
@@ -325,14 +326,14 @@ def _references(document: Document) -> list[dict[str, str]]:
 
 def _add_indicators(
     out: Collector,
-    indicators: list[dict[str, Any]],
+    data: dict[str, Any],
     incidents: list[str],
     publisher: str | None,
     when: str,
     added: str,
     report: str,
 ) -> None:
-    for found in indicators:
+    for found in data.get("indicators", []):
         type_, value = found["type"], found["value"]
         if found.get("benign"):
             continue
@@ -340,6 +341,9 @@ def _add_indicators(
             cve = value.upper()
             object_id = stix_id("vulnerability", name=cve)
             props = {"name": cve, "external_references": [{"source_name": "cve", "external_id": cve}]}
+            product = affected(data.get("vulnerabilities", []), cve)
+            if product:
+                props["description"] = f"Affects {product}, as {publisher or 'the source'} reports"
             out.put("vulnerability", object_id, props, when, added, report)
             for incident in incidents:
                 out.relate(incident, "related-to", object_id, when, added, report)

@@ -1,0 +1,22 @@
+"""How the exports describe a CVE id's affected product: one place for STIX and MISP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["affected"]
+
+
+def affected(vulnerabilities: Sequence[dict[str, Any]], cve: str) -> str | None:
+    """ "FortiOS (Fortinet)" for ``cve`` from an extraction's ``vulnerabilities``; None when it names no product
+    or vendor."""
+    for v in vulnerabilities:
+        if str(v.get("id", "")).upper() != cve.upper():
+            continue
+        product = (v.get("product") or {}).get("text")
+        vendor = (v.get("vendor") or {}).get("text")
+        if product and vendor and not product.startswith(vendor):
+            return f"{product} ({vendor})"
+        return product or vendor or None
+    return None
