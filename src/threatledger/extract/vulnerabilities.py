@@ -18,6 +18,7 @@ by ``training/vulnerabilities.py`` (docs/quality.md).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -56,14 +57,16 @@ _MAX_GAP = 4  # descriptive words between a product name and its vulnerability n
 def extract_vulnerabilities(
     sdoc: Doc, indicators: Sequence[Indicator], entities: Sequence[Entity] = (), events: Sequence[Event] = ()
 ) -> tuple[Vulnerability, ...]:
-    """One record per CVE id among ``indicators``, in order of first mention (offsets index ``sdoc.text``)."""
+    """One record per CVE id among ``indicators``, in order of first mention (offsets index ``sdoc.text``).
+
+    Each sentence is read once however many ids it lists (IOC tables list hundreds in one "sentence")."""
     by_id: dict[str, list[Indicator]] = {}
     for ind in indicators:
         if ind.type == "cve":
             by_id.setdefault(ind.value.upper(), []).append(ind)
     if not by_id:
         return ()
-    orgs = [(m.start, m.end, e.id) for e in entities if e.type == "organization" for m in e.mentions]
+    context = _Context(sdoc, entities, events)
     out: list[Vulnerability] = []
     for cve_id, found in by_id.items():
         product: Mention | None = None
@@ -72,14 +75,14 @@ def extract_vulnerabilities(
             span = sdoc.char_span(ind.start, ind.end, alignment_mode="expand")
             if span is None:
                 continue
-            sent = span.sent
+            sent = context.sentence(span)
             here = _product_after(span, sent) or _product_before(span, sent)
             if here is None:
-                here = _named(sdoc, _argument(events, sent, "vulnerable_system", span))
+                here = _named(sdoc, context.argument(sent, "vulnerable_system", span))
             if product is None and here is not None:
                 product = here
             if vendor is None:
-                vendor = _vendor(sdoc, span, here, orgs, events)
+                vendor = context.vendor(sent, here, span)
         mentions = tuple(Mention(i.start, i.end, i.text) for i in found)
         out.append(
             Vulnerability(
@@ -91,6 +94,79 @@ def extract_vulnerabilities(
             )
         )
     return tuple(out)
+
+
+class _Context:
+    """One document's sentences, organisation mentions and events, with what is read once per sentence."""
+
+    def __init__(self, sdoc: Doc, entities: Sequence[Entity], events: Sequence[Event]) -> None:
+        self.text = sdoc.text
+        self.sents = list(sdoc.sents)
+        self.starts = [s.start for s in self.sents]
+        self.orgs = sorted(
+            (m.start, m.end, e.id) for e in entities if e.type == "organization" for m in e.mentions
+        )
+        self.events = [e for e in events if e.type.startswith("vulnerability")]
+        self._alone: dict[int, bool] = {}
+        self._fixer: dict[int, tuple[Mention, str | None] | None] = {}
+
+    def sentence(self, span: Span) -> Span:
+        return self.sents[bisect_right(self.starts, span.start) - 1]
+
+    def orgs_in(self, sent: Span) -> list[tuple[int, int, str]]:
+        lo = bisect_left(self.orgs, (sent.start_char, -1, ""))
+        hi = bisect_left(self.orgs, (sent.end_char, -1, ""))
+        return [o for o in self.orgs[lo:hi] if o[1] <= sent.end_char]
+
+    def argument(self, sent: Span, role: str, cve: Span) -> Mention | None:
+        """The first argument of ``role`` inside ``sent`` of a vulnerability event that has ``cve`` as its cve
+        argument, or of any vulnerability event when the sentence names no other CVE id."""
+        if not self.events:
+            return None
+        if sent.start not in self._alone:
+            self._alone[sent.start] = sum(t.text.upper().startswith("CVE-") for t in sent) <= 1
+        for event in self.events:
+            linked = any(
+                a.role == "cve" and a.start < cve.end_char and cve.start_char < a.end for a in event.arguments
+            )
+            if not (linked or self._alone[sent.start]):
+                continue
+            for arg in event.arguments:
+                if arg.role == role and sent.start_char <= arg.start and arg.end <= sent.end_char:
+                    return Mention(arg.start, arg.end, arg.text)
+        return None
+
+    def vendor(self, sent: Span, product: Mention | None, cve: Span) -> tuple[Mention, str | None] | None:
+        text = self.text
+        in_sentence = self.orgs_in(sent)
+        if product is not None:
+            for start, end, entity in in_sentence:
+                # "Microsoft Exchange Server", "Microsoft's Exchange Server"
+                if start == product.start and end < product.end:
+                    return Mention(start, end, text[start:end]), entity
+                if end <= product.start and text[end : product.start].strip() in {"'s", "’s"}:
+                    return Mention(start, end, text[start:end]), entity
+        if sent.start not in self._fixer:
+            self._fixer[sent.start] = self._fixing_org(sent, in_sentence)
+        if self._fixer[sent.start] is not None:
+            return self._fixer[sent.start]
+        owner = self.argument(sent, "vulnerable_system_owner", cve)
+        return (owner, None) if owner is not None else None
+
+    def _fixing_org(
+        self, sent: Span, in_sentence: list[tuple[int, int, str]]
+    ) -> tuple[Mention, str | None] | None:
+        """An organisation that is the subject of patch, fix, address, release, ... in ``sent``."""
+        for tok in sent:
+            if tok.pos_ != "VERB" or tok.lemma_.lower() not in _FIX_VERBS:
+                continue
+            for child in tok.children:
+                if child.dep_ != "nsubj":
+                    continue
+                for start, end, entity in in_sentence:
+                    if start < child.idx + len(child.text) and child.idx < end:
+                        return Mention(start, end, self.text[start:end]), entity
+        return None
 
 
 def _is_name(tok: Token) -> bool:
@@ -187,51 +263,3 @@ def _named(sdoc: Doc, found: Mention | None) -> Mention | None:
         span = span[:-1]
         return Mention(span.start_char, span.end_char, span.text)
     return found
-
-
-def _argument(events: Sequence[Event], sent: Span, role: str, cve: Span) -> Mention | None:
-    """The first argument of ``role`` inside ``sent`` of a vulnerability event that has ``cve`` as its cve
-    argument, or of any vulnerability event when the sentence names no other CVE id."""
-    alone = sum(t.text.upper().startswith("CVE-") for t in sent) <= 1
-    for event in events:
-        if not event.type.startswith("vulnerability"):
-            continue
-        linked = any(
-            a.role == "cve" and a.start < cve.end_char and cve.start_char < a.end for a in event.arguments
-        )
-        if not (linked or alone):
-            continue
-        for arg in event.arguments:
-            if arg.role == role and sent.start_char <= arg.start and arg.end <= sent.end_char:
-                return Mention(arg.start, arg.end, arg.text)
-    return None
-
-
-def _vendor(
-    sdoc: Doc,
-    cve: Span,
-    product: Mention | None,
-    orgs: list[tuple[int, int, str]],
-    events: Sequence[Event],
-) -> tuple[Mention, str | None] | None:
-    text = sdoc.text
-    sent = cve.sent
-    in_sentence = [o for o in orgs if sent.start_char <= o[0] and o[1] <= sent.end_char]
-    if product is not None:
-        for start, end, entity in in_sentence:
-            # "Microsoft Exchange Server", "Microsoft's Exchange Server"
-            if start == product.start and end < product.end:
-                return Mention(start, end, text[start:end]), entity
-            if end <= product.start and text[end : product.start].strip() in {"'s", "’s"}:
-                return Mention(start, end, text[start:end]), entity
-    for tok in sent:
-        if tok.pos_ != "VERB" or tok.lemma_.lower() not in _FIX_VERBS:
-            continue
-        for child in tok.children:
-            if child.dep_ != "nsubj":
-                continue
-            for start, end, entity in in_sentence:
-                if start < child.idx + len(child.text) and child.idx < end:
-                    return Mention(start, end, text[start:end]), entity
-    owner = _argument(events, sent, "vulnerable_system_owner", cve)
-    return (owner, None) if owner is not None else None
