@@ -198,3 +198,21 @@ def test_feed_poll_is_incremental_and_guarded(tmp_path: Path, feed_server: str) 
     (feed,) = json.loads(run(db, "feeds", "list", "--json").stdout)
     assert feed["etag"] == '"v1"' and feed["title"] == "Loopback security news"
     assert json.loads(run(db, "search", "container", "--json").stdout)
+
+
+def test_show_ties_a_cve_to_its_product_and_vendor(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    advisory = tmp_path / "advisory.txt"
+    advisory.write_text(
+        "Fortinet urges customers to patch\n\n"
+        "Fortinet fixed CVE-2022-40684 in FortiOS on Monday after attackers exploited it. "
+        "Researchers also saw CVE-2021-44228 in use.\n",
+        encoding="utf-8",
+    )
+    report = json.loads(run(db, "ingest", str(advisory), "--json").stdout)
+    (outcome,) = report["outcomes"]
+    shown = run(db, "show", outcome["doc_id"]).stdout
+    assert "CVE-2022-40684: FortiOS (Fortinet)" in shown
+    assert "CVE-2021-44228: ?" in shown  # named, with no product the sentence makes clear
+    stored = json.loads(run(db, "show", outcome["doc_id"], "--json").stdout)["extraction"]
+    assert {v["id"] for v in stored["vulnerabilities"]} == {"CVE-2022-40684", "CVE-2021-44228"}

@@ -58,6 +58,10 @@ def show(app: App, doc_id: str, as_json: bool, text: bool) -> None:
         c.print(f"  seen {s['seen_at']} as {s['kind']}: {s['locator']}")
     for key in ("entities", "indicators", "dates", "techniques", "events", "incidents", "claims"):
         c.print(f"{key}: {len(extraction.get(key, []))}")
+    for v in extraction.get("vulnerabilities", []):
+        product = (v.get("product") or {}).get("text") or "?"
+        vendor = (v.get("vendor") or {}).get("text")
+        c.print(f"  {v['id']}: {product}" + (f" ({vendor})" if vendor else ""), markup=False, highlight=False)
     if text:
         c.print()
         c.print(document.text, markup=False, highlight=False)
