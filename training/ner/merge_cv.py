@@ -186,7 +186,18 @@ def main() -> None:
     every = {**docs, **cy_docs}
     sdocs = dict(zip(every, nlp.pipe((d["text"] for d in every.values()), batch_size=8), strict=True))
     chosen = [v for v in args.variants.split(",") if v] or list(VARIANTS)
-    labels = ["MALWARE", "GROUP", "TOOL", "ORG", "LOC", "SECTOR", "overall", "CyNER-Malware", "CyNER-Org"]
+    labels = [
+        "MALWARE",
+        "GROUP",
+        "TOOL",
+        "ORG",
+        "LOC",
+        "SECTOR",
+        "overall",
+        "CyNER-Malware",
+        "CyNER-Org",
+        "CyNER-System",
+    ]
     sys.stdout.write(f"{len(docs)} reports; exact F1, overall without DATE (P/R for MALWARE)\n{'variant':28s} " + " ".join(
         f"{x:>8s}" for x in labels) + "\n")  # fmt: skip
     for name in chosen:
@@ -198,10 +209,11 @@ def main() -> None:
         }
         result = ev.score(docs, preds, "annoctr")["exact"]
         # overall without DATE (dates come from another extractor)
-        tot = [sum(result[x][k] for x in labels[:-3]) for k in ("tp", "pred", "gold")]
+        tot = [sum(result[x][k] for x in labels[:-4]) for k in ("tp", "pred", "gold")]
         result["overall"] = ev.prf(*tot)
         cyner = ev.score(cy_docs, preds, "cyner")["exact"]
         result["CyNER-Malware"], result["CyNER-Org"] = cyner["Malware"], cyner["Organization"]
+        result["CyNER-System"] = cyner["System"]
         mal = result["MALWARE"]
         cells = " ".join(f"{result[x]['f1']:8.3f}" for x in labels)
         sys.stdout.write(f"{name:28s} {cells}   MALWARE P {mal['p']:.3f} R {mal['r']:.3f}\n")
