@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from threatledger.errors import ThreatledgerError
 from threatledger.extract.dates import extract_dates
 from threatledger.extract.indicators import extract_indicators
+from threatledger.extract.vulnerabilities import extract_vulnerabilities
 from threatledger.model import RawItem
 from threatledger.normalise import normalise
 
@@ -170,3 +171,30 @@ def test_svg_before_the_html_element_is_a_clear_error() -> None:
     item = RawItem(locator="item", content=b"<svg><html>", content_type=None)
     with pytest.raises(ThreatledgerError, match="HTML could not be processed"):
         normalise(item, fetched="2024-01-01T00:00:00+00:00")
+
+
+VULN_WORDS = [
+    "CVE-2023-23397", "cve-2022-40684", "CVE-2021-44228", "in", "affecting", "the", "a", "flaw", "vulnerability",
+    "bug", "(", ")", ",", ".", ";", "tracked as", "Microsoft", "Outlook", "for", "Windows", "FortiOS", "patched",
+    "fixed", "'s", "-", "S7-400", "May", "2023", "\n", "\u2019s", "Apache Struts", "zero-day", "version 1.2.3.4",
+]  # fmt: skip
+vuln_text = st.lists(st.one_of(st.sampled_from(VULN_WORDS), st.text(max_size=6)), max_size=40).map(" ".join)
+
+
+@pytest.fixture(scope="module")
+def english() -> object:
+    from threatledger.nlp import load_english
+
+    return load_english()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=vuln_text)
+def test_vulnerabilities_never_crash_and_spans_are_exact(english: object, text: str) -> None:
+    sdoc = english(text)  # type: ignore[operator]
+    found = extract_vulnerabilities(sdoc, extract_indicators(text))
+    assert len({v.id for v in found}) == len(found)  # one record per id
+    for v in found:
+        for m in (*v.mentions, v.product, v.vendor):
+            if m is not None:
+                assert 0 <= m.start < m.end <= len(text) and text[m.start : m.end] == m.text
