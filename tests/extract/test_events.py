@@ -170,7 +170,12 @@ def test_strong_cue_phrases_and_best_cue() -> None:
 def test_strong_cues_keep_triggers_the_document_filter_drops(extractor: EventExtractor) -> None:
     text = "Hackers stole the personal data of 2 million customers from Acme Corp."
     closed = replace(
-        extractor.decoding, keep_threshold=1.01, keep_count=99, add_threshold=1.01, rule_types=False
+        extractor.decoding,
+        keep_threshold=1.01,
+        keep_count=99,
+        add_threshold=1.01,
+        phrase_keep=1.01,
+        rule_types=False,
     )
     assert extractor.with_decoding(closed).extract(text) == ()
     strong = replace(closed, strong_cues={"data-breach": {"stole": 0.99}}, strong_precision=0.9)
@@ -179,10 +184,41 @@ def test_strong_cues_keep_triggers_the_document_filter_drops(extractor: EventExt
     assert events and {e.type for e in events} == {"data-breach"}
 
 
+def test_precise_trigger_phrases_keep_triggers_the_document_filter_drops(extractor: EventExtractor) -> None:
+    text = "Hackers stole the personal data of 2 million customers from Acme Corp."
+    closed = replace(
+        extractor.decoding,
+        keep_threshold=1.01,
+        keep_count=99,
+        add_threshold=1.01,
+        strong_precision=1.01,
+        phrase_keep=1.01,
+        rule_types=False,
+    )
+    assert extractor.with_decoding(closed).extract(text) == ()
+    phrases = {"data-breach": {"stole": 0.8}}
+    kept = extractor.with_decoding(replace(closed, trigger_phrases=phrases, phrase_keep=0.7)).extract(text)
+    stricter = extractor.with_decoding(replace(closed, trigger_phrases=phrases, phrase_keep=0.9)).extract(
+        text
+    )
+    other_type = {"phishing": {"stole": 0.99}}
+    wrong = extractor.with_decoding(replace(closed, trigger_phrases=other_type, phrase_keep=0.7)).extract(
+        text
+    )
+    extractor.with_decoding(extractor.decoding)
+    assert [(e.type, e.trigger.text) for e in kept] == [("data-breach", "stole")]
+    assert stricter == () and wrong == ()  # below the precision asked for; a phrase of another type
+
+
 def test_a_likely_type_without_trigger_gets_one_at_its_best_cue(extractor: EventExtractor) -> None:
     text = "The company did not pay. Hackers later asked for a ransom demand in bitcoin, and it did not pay."
     closed = replace(
-        extractor.decoding, keep_threshold=1.01, keep_count=99, strong_precision=1.01, rule_types=False
+        extractor.decoding,
+        keep_threshold=1.01,
+        keep_count=99,
+        strong_precision=1.01,
+        phrase_keep=1.01,
+        rule_types=False,
     )
     cues = {"ransomware": ("ransom demand", "pay")}
     never = extractor.with_decoding(replace(closed, add_threshold=1.01, cues=cues)).extract(text)

@@ -16,6 +16,7 @@ import argparse
 import itertools
 import json
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -89,6 +90,38 @@ def strong_cues(
         share = df_type[(g, t)] / (df[g] + 1)
         if n >= min_triggers and df[g] >= min_docs and share >= min_share:
             out[t][g] = round(share, 3)
+    return {t: dict(sorted(v.items())) for t, v in sorted(out.items())}
+
+
+def trigger_phrases(
+    docs: list[GoldDoc], min_count: int = 4, floor: float = 0.5
+) -> dict[str, dict[str, float]]:
+    """Per type, the whole texts of gold triggers with the share of their occurrences in ``docs`` (whole words, any
+    case) that are gold triggers of the type (occurrences + 1 in the denominator); kept when the text occurs at
+    least ``min_count`` times and the share is at least ``floor``."""
+    texts = {
+        " ".join(d.text[e.trigger.start : e.trigger.end].lower().split()) for d in docs for e in d.events
+    }
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for text in sorted(t for t in texts if len(t) > 2):
+        pattern = re.compile(
+            r"(?<!\w)" + r"\s+".join(map(re.escape, text.split())) + r"(?!\w)", re.IGNORECASE
+        )
+        seen = 0
+        hits: Counter[str] = Counter()
+        for d in docs:
+            for m in pattern.finditer(d.text):
+                seen += 1
+                hit = next(
+                    (e.type for e in d.events if e.trigger.start < m.end() and m.start() < e.trigger.end),
+                    None,
+                )
+                if hit is not None:
+                    hits[hit] += 1
+        for etype, n in hits.items():
+            share = n / (seen + 1)
+            if seen >= min_count and share >= floor:
+                out[etype][text] = round(share, 3)
     return {t: dict(sorted(v.items())) for t, v in sorted(out.items())}
 
 
@@ -218,7 +251,12 @@ def main() -> None:
         res = evaluate(base, docs, base.analyse([d.text for d in docs]), scorer)
         log.info("%s", {k: res[k]["f1"] for k in Search.KEYS})
         return
-    stats = {"role_types": role_types(fit), "cues": cues(fit), "strong_cues": strong_cues(fit)}
+    stats = {
+        "role_types": role_types(fit),
+        "cues": cues(fit),
+        "strong_cues": strong_cues(fit),
+        "trigger_phrases": trigger_phrases(fit),
+    }
     base._arguments = MemoPipeline(base._arguments)  # type: ignore[assignment]
     search = Search(base, docs, scorer, stats)
     current = json.loads((args.model / "decoding.json").read_text(encoding="utf-8"))

@@ -50,6 +50,11 @@ class Decoding:
     )  # type -> fallback trigger phrases, best first
     # type -> phrase -> share of training documents containing the phrase that report the type
     strong_cues: dict[str, dict[str, float]] = field(default_factory=dict)
+    # type -> trigger phrase -> share of the phrase's occurrences in the training texts that are gold triggers of
+    # the type; a tagged trigger whose whole text is at least ``phrase_keep`` precise is kept whatever the document
+    # classifier says ("was tricked" in a story about something else is still a phishing event)
+    trigger_phrases: dict[str, dict[str, float]] = field(default_factory=dict)
+    phrase_keep: float = 1.01
     rule_types: bool = True  # add the non-CASIE rule types
     harvest: bool = False  # read more arguments around the cue phrases of the document's event types
     harvest_strong: bool = False  # ... and around their strong cue phrases (at least ``strong_precision``)
@@ -75,6 +80,11 @@ class Decoding:
                 str(t): {str(p): float(v) for p, v in phrases.items()}
                 for t, phrases in data.get("strong_cues", {}).items()
             },
+            trigger_phrases={
+                str(t): {str(p): float(v) for p, v in phrases.items()}
+                for t, phrases in data.get("trigger_phrases", {}).items()
+            },
+            phrase_keep=float(data.get("phrase_keep", 1.01)),
             rule_types=bool(data.get("rule_types", True)),
             harvest=bool(data.get("harvest", False)),
             harvest_strong=bool(data.get("harvest_strong", False)),
@@ -97,6 +107,8 @@ class Decoding:
             "role_types": {k: list(v) for k, v in sorted(self.role_types.items())},
             "cues": {k: list(v) for k, v in sorted(self.cues.items())},
             "strong_cues": {t: dict(sorted(v.items())) for t, v in sorted(self.strong_cues.items())},
+            "trigger_phrases": {t: dict(sorted(v.items())) for t, v in sorted(self.trigger_phrases.items())},
+            "phrase_keep": self.phrase_keep,
             "rule_types": self.rule_types,
             "harvest": self.harvest,
             "harvest_strong": self.harvest_strong,
@@ -165,6 +177,7 @@ class CueLexicon:
             for t, phrases in decoding.strong_cues.items()
         }
         self.strong_share = decoding.strong_cues
+        self.trigger_phrases = decoding.trigger_phrases
         # strong cue phrases matched in running text: for additions (``strong_add``) and harvesting
         floor = min(decoding.strong_add, decoding.strong_precision if decoding.harvest_strong else 1.01)
         self.strong_patterns = {
@@ -172,6 +185,10 @@ class CueLexicon:
             for t, phrases in decoding.strong_cues.items()
             if any(v >= floor for v in phrases.values())
         }
+
+    def phrase_precision(self, etype: str, trigger: str) -> float:
+        """How often the trigger's whole text was a trigger of ``etype`` where it occurred in training (0: unknown)."""
+        return self.trigger_phrases.get(etype, {}).get(" ".join(trigger.lower().split()), 0.0)
 
     def is_strong(self, etype: str, trigger: str) -> bool:
         """Whether the trigger text contains a strong cue phrase of ``etype``."""

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
 RULE_TYPES = (
     "intrusion",
@@ -337,6 +337,7 @@ class EventExtractor:
             if cats.get(e.label_, 1.0) >= d.keep_threshold
             or counts[e.label_] >= d.keep_count
             or self._cues.is_strong(e.label_, e.text)
+            or self._cues.phrase_precision(e.label_, e.text) >= d.phrase_keep
         ]
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
