@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from threatledger.extract.events import (
     EventExtractor,
     TriggerWindow,
 )
-from threatledger.model import Entity, Mention
+from threatledger.model import Entity, Event, Mention
 
 ROLES = {
     "attacker", "attack_pattern", "capabilities", "compromised_data", "cve", "damage_amount", "discoverer",
@@ -167,62 +168,52 @@ def test_strong_cue_phrases_and_best_cue() -> None:
     assert lexicon.best_cue("phishing", text) is None
 
 
+def _filter_closed(decoding: Decoding, **kept: Any) -> Decoding:
+    """``decoding`` with every way past the document-type filter shut, except the settings in ``kept``."""
+    closed: dict[str, Any] = {
+        "keep_threshold": 1.01,
+        "keep_count": 99,
+        "add_threshold": 1.01,
+        "strong_precision": 1.01,
+        "phrase_keep": 1.01,
+        "rule_types": False,
+    }
+    return replace(decoding, **{**closed, **kept})
+
+
+BREACH = "Hackers stole the personal data of 2 million customers from Acme Corp."
+
+
 def test_strong_cues_keep_triggers_the_document_filter_drops(extractor: EventExtractor) -> None:
-    text = "Hackers stole the personal data of 2 million customers from Acme Corp."
-    closed = replace(
-        extractor.decoding,
-        keep_threshold=1.01,
-        keep_count=99,
-        add_threshold=1.01,
-        phrase_keep=1.01,
-        rule_types=False,
-    )
-    assert extractor.with_decoding(closed).extract(text) == ()
+    closed = _filter_closed(extractor.decoding)
+    assert extractor.with_decoding(closed).extract(BREACH) == ()
     strong = replace(closed, strong_cues={"data-breach": {"stole": 0.99}}, strong_precision=0.9)
-    events = extractor.with_decoding(strong).extract(text)
+    events = extractor.with_decoding(strong).extract(BREACH)
     extractor.with_decoding(extractor.decoding)
     assert events and {e.type for e in events} == {"data-breach"}
 
 
 def test_precise_trigger_phrases_keep_triggers_the_document_filter_drops(extractor: EventExtractor) -> None:
-    text = "Hackers stole the personal data of 2 million customers from Acme Corp."
-    closed = replace(
-        extractor.decoding,
-        keep_threshold=1.01,
-        keep_count=99,
-        add_threshold=1.01,
-        strong_precision=1.01,
-        phrase_keep=1.01,
-        rule_types=False,
-    )
-    assert extractor.with_decoding(closed).extract(text) == ()
-    phrases = {"data-breach": {"stole": 0.8}}
-    kept = extractor.with_decoding(replace(closed, trigger_phrases=phrases, phrase_keep=0.7)).extract(text)
-    stricter = extractor.with_decoding(replace(closed, trigger_phrases=phrases, phrase_keep=0.9)).extract(
-        text
-    )
-    other_type = {"phishing": {"stole": 0.99}}
-    wrong = extractor.with_decoding(replace(closed, trigger_phrases=other_type, phrase_keep=0.7)).extract(
-        text
-    )
+    def run(phrases: dict[str, dict[str, float]], at_least: float) -> tuple[Event, ...]:
+        closed = _filter_closed(extractor.decoding, trigger_phrases=phrases, phrase_keep=at_least)
+        return extractor.with_decoding(closed).extract(BREACH)
+
+    assert run({}, 0.7) == ()
+    kept = run({"data-breach": {"stole": 0.8}}, 0.7)
+    stricter = run({"data-breach": {"stole": 0.8}}, 0.9)  # below the precision asked for
+    wrong = run({"phishing": {"stole": 0.99}}, 0.7)  # a phrase of another type
     extractor.with_decoding(extractor.decoding)
     assert [(e.type, e.trigger.text) for e in kept] == [("data-breach", "stole")]
-    assert stricter == () and wrong == ()  # below the precision asked for; a phrase of another type
+    assert stricter == () and wrong == ()
 
 
 def test_a_likely_type_without_trigger_gets_one_at_its_best_cue(extractor: EventExtractor) -> None:
     text = "The company did not pay. Hackers later asked for a ransom demand in bitcoin, and it did not pay."
-    closed = replace(
-        extractor.decoding,
-        keep_threshold=1.01,
-        keep_count=99,
-        strong_precision=1.01,
-        phrase_keep=1.01,
-        rule_types=False,
-    )
     cues = {"ransomware": ("ransom demand", "pay")}
-    never = extractor.with_decoding(replace(closed, add_threshold=1.01, cues=cues)).extract(text)
-    always = extractor.with_decoding(replace(closed, add_threshold=0.0, cues=cues)).extract(text)
+    never = extractor.with_decoding(_filter_closed(extractor.decoding, cues=cues)).extract(text)
+    always = extractor.with_decoding(
+        _filter_closed(extractor.decoding, add_threshold=0.0, cues=cues)
+    ).extract(text)
     extractor.with_decoding(extractor.decoding)
     assert never == ()
     assert [(e.type, e.trigger.text) for e in always] == [("ransomware", "ransom demand")]
