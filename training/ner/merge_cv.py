@@ -63,6 +63,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "org_country_prefix": True,
         "org_over_place": True,
     },
+    "shipped-without-spacy-orgs": {
+        **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
+        "heads": "shipped",
+        "spacy_orgs": "never",
+    },
     "shipped+spacy-orgs-free": {
         **{f.name: getattr(RULES, f.name) for f in dataclasses.fields(MergeRules)},
         "heads": "shipped",
