@@ -26,7 +26,7 @@ from typing import Any
 from training.events.corpus import TUNE_SPLITS, GoldDoc, read_split, split_tune
 from training.scorers import load_scorer
 
-from threatledger.extract.event_decoding import CueLexicon, words
+from threatledger.extract.event_decoding import CueLexicon, phrase_key, words
 from threatledger.extract.events import Decoding, EventExtractor
 from threatledger.model import to_json
 
@@ -99,9 +99,7 @@ def trigger_phrases(
     """Per type, the whole texts of gold triggers with the share of their occurrences in ``docs`` (whole words, any
     case) that are gold triggers of the type (occurrences + 1 in the denominator); kept when the text occurs at
     least ``min_count`` times and the share is at least ``floor``."""
-    texts = {
-        " ".join(d.text[e.trigger.start : e.trigger.end].lower().split()) for d in docs for e in d.events
-    }
+    texts = {phrase_key(d.text[e.trigger.start : e.trigger.end]) for d in docs for e in d.events}
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for text in sorted(t for t in texts if len(t) > 2):
         pattern = re.compile(

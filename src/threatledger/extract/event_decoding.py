@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CASIE_TYPES", "CueLexicon", "Decoding", "DocTypes", "ngrams", "words"]
+__all__ = ["CASIE_TYPES", "CueLexicon", "Decoding", "DocTypes", "ngrams", "phrase_key", "words"]
 
 CASIE_TYPES = ("data-breach", "phishing", "ransomware", "vulnerability-discovery", "vulnerability-patch")
 
@@ -118,6 +118,11 @@ class Decoding:
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
+def phrase_key(text: str) -> str:
+    """A trigger text as the phrase table (``Decoding.trigger_phrases``) keys it: lower case, single spaces."""
+    return " ".join(text.lower().split())
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (what the document classifier and the strong cue phrases are made of)."""
     return _WORD.findall(text.lower())
@@ -188,7 +193,7 @@ class CueLexicon:
 
     def phrase_precision(self, etype: str, trigger: str) -> float:
         """How often the trigger's whole text was a trigger of ``etype`` where it occurred in training (0: unknown)."""
-        return self.trigger_phrases.get(etype, {}).get(" ".join(trigger.lower().split()), 0.0)
+        return self.trigger_phrases.get(etype, {}).get(phrase_key(trigger), 0.0)
 
     def is_strong(self, etype: str, trigger: str) -> bool:
         """Whether the trigger text contains a strong cue phrase of ``etype``."""
