@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatledger.errors import InputError
+from threatledger.extract.vulnerabilities import stored_product_and_vendor
 from threatledger.model import to_json
 from threatledger.store import SQLiteStore
 
@@ -277,16 +278,18 @@ def document_detail(store: SQLiteStore, doc_id: str) -> dict[str, Any] | None:
             {k: e.get(k) for k in ("id", "type", "name", "canonical", "kb_ref", "country")}
             for e in extraction.get("entities", [])
         ],
-        "vulnerabilities": [
-            {
-                "id": v.get("id"),
-                "product": (v.get("product") or {}).get("text"),
-                "vendor": (v.get("vendor") or {}).get("text"),
-                "mentions": len(v.get("mentions", [])),
-            }
-            for v in extraction.get("vulnerabilities", [])
-        ],
+        "vulnerabilities": [_vulnerability_view(v) for v in extraction.get("vulnerabilities", [])],
         "versions": extraction.get("versions", {}),
+    }
+
+
+def _vulnerability_view(record: dict[str, Any]) -> dict[str, Any]:
+    product, vendor = stored_product_and_vendor(record)
+    return {
+        "id": record.get("id"),
+        "product": product,
+        "vendor": vendor,
+        "mentions": len(record.get("mentions", [])),
     }
 
 

@@ -6,6 +6,7 @@ import click
 from rich.table import Table
 
 from threatledger.cli.app import App, echo_json
+from threatledger.extract.vulnerabilities import stored_product_and_vendor
 from threatledger.model import to_json
 
 __all__ = ["COMMANDS"]
@@ -59,9 +60,12 @@ def show(app: App, doc_id: str, as_json: bool, text: bool) -> None:
     for key in ("entities", "indicators", "dates", "techniques", "events", "incidents", "claims"):
         c.print(f"{key}: {len(extraction.get(key, []))}")
     for v in extraction.get("vulnerabilities", []):
-        product = (v.get("product") or {}).get("text") or "?"
-        vendor = (v.get("vendor") or {}).get("text")
-        c.print(f"  {v['id']}: {product}" + (f" ({vendor})" if vendor else ""), markup=False, highlight=False)
+        product, vendor = stored_product_and_vendor(v)
+        c.print(
+            f"  {v['id']}: {product or '?'}" + (f" ({vendor})" if vendor else ""),
+            markup=False,
+            highlight=False,
+        )
     if text:
         c.print()
         c.print(document.text, markup=False, highlight=False)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from threatledger.extract.vulnerabilities import stored_product_and_vendor
+
 __all__ = ["affected"]
 
 
 def affected(vulnerabilities: Sequence[dict[str, Any]], cve: str) -> str | None:
-    """ "FortiOS (Fortinet)" for ``cve`` from an extraction's ``vulnerabilities``; None when it names no product
-    or vendor."""
+    """The affected product of ``cve`` as the exports write it ("FortiOS (Fortinet)"), from an extraction's
+    ``vulnerabilities``; None when it names no product or vendor."""
     for v in vulnerabilities:
         if str(v.get("id", "")).upper() != cve.upper():
             continue
-        product = (v.get("product") or {}).get("text")
-        vendor = (v.get("vendor") or {}).get("text")
+        product, vendor = stored_product_and_vendor(v)
         if product and vendor and not product.startswith(vendor):
             return f"{product} ({vendor})"
         return product or vendor or None

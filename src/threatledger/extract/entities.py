@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from threatledger.extract.entity_rules import RULES, MergeRules
+from threatledger.extract.indicators import is_cve_id
 from threatledger.ids import make_id
 from threatledger.knowledge.countries import country_code, country_name
 from threatledger.model import Entity, Mention
@@ -99,7 +100,6 @@ _ORG_HEADS = frozenset(
 _NAME_HEADS = _ORG_HEADS | frozenset(
     ["post", "times", "journal", "news", "herald", "tribune", "telegraph", "gazette", "chronicle", "press"]
 )
-_CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 _LOWER_TAIL = re.compile(r"(?:\s+[a-z][\w'’-]*)+$")
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRAILING = re.compile(r"(?:\s*[’']s?|[\s.,;:])+$")
@@ -314,7 +314,7 @@ def _from_model(
     for start, end, label in spans:
         etype = MODEL_LABELS.get(label.upper())
         surface = text[start:end]
-        if etype is None or not surface.strip() or _CVE_ID.fullmatch(surface.strip()):
+        if etype is None or not surface.strip() or is_cve_id(surface):
             continue  # a CVE id is a vulnerability (the indicator extractor's), never a named entity
         target = kb.resolve(surface)
         if target is not None and target.type in _KB_TYPES.get(etype, {etype}):

@@ -48,7 +48,15 @@ from typing import Protocol
 from threatledger.extract.refang import Refanged, refang
 from threatledger.model import Indicator
 
-__all__ = ["FILE_EXTENSIONS", "NAME", "VERSION", "BenignLookup", "extract_indicators", "top_level_domains"]
+__all__ = [
+    "FILE_EXTENSIONS",
+    "NAME",
+    "VERSION",
+    "BenignLookup",
+    "extract_indicators",
+    "is_cve_id",
+    "top_level_domains",
+]
 
 NAME = "indicators"
 VERSION = "1"
@@ -177,6 +185,11 @@ def _urls(clean: str, tlds: frozenset[str]) -> Iterator[_Hit]:
             if hit is not None:
                 yield hit
         slashes = clean.find("://", slashes + 3)
+
+
+def is_cve_id(text: str) -> bool:
+    """Whether ``text`` is one CVE id as this extractor finds them ("CVE-2022-40684", "CVE 2021-44228")."""
+    return any(pattern.fullmatch(text.strip()) for _, pattern in _CVES)
 
 
 def _cves(clean: str) -> Iterator[_Hit]:

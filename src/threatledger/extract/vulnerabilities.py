@@ -19,8 +19,8 @@ by ``training/vulnerabilities.py`` (docs/quality.md).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from threatledger.extract import cues
 from threatledger.model import Entity, Event, Indicator, Mention, Vulnerability
@@ -28,7 +28,7 @@ from threatledger.model import Entity, Event, Indicator, Mention, Vulnerability
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-__all__ = ["NAME", "VERSION", "extract_vulnerabilities"]
+__all__ = ["NAME", "VERSION", "extract_vulnerabilities", "stored_product_and_vendor"]
 
 NAME = "vulnerabilities"
 VERSION = "1"
@@ -66,7 +66,7 @@ def extract_vulnerabilities(
             by_id.setdefault(ind.value.upper(), []).append(ind)
     if not by_id:
         return ()
-    context = _Context(sdoc, entities, events)
+    context = _Context(sdoc, entities, events, sorted(i.start for found in by_id.values() for i in found))
     out: list[Vulnerability] = []
     for cve_id, found in by_id.items():
         product: Mention | None = None
@@ -96,18 +96,25 @@ def extract_vulnerabilities(
     return tuple(out)
 
 
+def stored_product_and_vendor(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The product and vendor texts of a vulnerability as stored (``to_json`` of a :class:`Vulnerability`)."""
+    return (record.get("product") or {}).get("text"), (record.get("vendor") or {}).get("text")
+
+
 class _Context:
     """One document's sentences, organisation mentions and events, with what is read once per sentence."""
 
-    def __init__(self, sdoc: Doc, entities: Sequence[Entity], events: Sequence[Event]) -> None:
+    def __init__(
+        self, sdoc: Doc, entities: Sequence[Entity], events: Sequence[Event], cve_starts: list[int]
+    ) -> None:
         self.text = sdoc.text
+        self.cve_starts = cve_starts  # where each CVE id mention starts, sorted
         self.sents = list(sdoc.sents)
         self.starts = [s.start for s in self.sents]
         self.orgs = sorted(
             (m.start, m.end, e.id) for e in entities if e.type == "organization" for m in e.mentions
         )
         self.events = [e for e in events if e.type.startswith("vulnerability")]
-        self._alone: dict[int, bool] = {}
         self._fixer: dict[int, tuple[Mention, str | None] | None] = {}
 
     def sentence(self, span: Span) -> Span:
@@ -123,13 +130,12 @@ class _Context:
         argument, or of any vulnerability event when the sentence names no other CVE id."""
         if not self.events:
             return None
-        if sent.start not in self._alone:
-            self._alone[sent.start] = sum(t.text.upper().startswith("CVE-") for t in sent) <= 1
+        ids = bisect_left(self.cve_starts, sent.end_char) - bisect_left(self.cve_starts, sent.start_char)
         for event in self.events:
             linked = any(
                 a.role == "cve" and a.start < cve.end_char and cve.start_char < a.end for a in event.arguments
             )
-            if not (linked or self._alone[sent.start]):
+            if not (linked or ids <= 1):
                 continue
             for arg in event.arguments:
                 if arg.role == role and sent.start_char <= arg.start and arg.end <= sent.end_char:
