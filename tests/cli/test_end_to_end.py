@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -216,3 +217,42 @@ def test_show_ties_a_cve_to_its_product_and_vendor(tmp_path: Path) -> None:
     assert "CVE-2021-44228: ?" in shown  # named, with no product the sentence makes clear
     stored = json.loads(run(db, "show", outcome["doc_id"], "--json").stdout)["extraction"]
     assert {v["id"] for v in stored["vulnerabilities"]} == {"CVE-2022-40684", "CVE-2021-44228"}
+
+
+def test_events_without_the_encoder_say_so_and_are_versioned_apart(tmp_path: Path) -> None:
+    article = tmp_path / "breach.txt"
+    article.write_text(
+        "Acme discloses breach\n\nHackers stole the personal data of 2 million customers from Acme Corp "
+        "last week, the company said on Tuesday.\n",
+        encoding="utf-8",
+    )
+    stored = {}
+    for setting in ("off", None):
+        db = tmp_path / f"ledger-{setting}.sqlite3"
+        env = {**os.environ, "THREATLEDGER_DB": str(db)}
+        env.pop("THREATLEDGER_ENCODER", None)
+        if setting:
+            env["THREATLEDGER_ENCODER"] = setting
+        command = [sys.executable, "-m", "threatledger"]
+        done = subprocess.run(
+            [*command, "ingest", str(article), "--json"], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        (outcome,) = json.loads(done.stdout)["outcomes"]
+        shown = subprocess.run(
+            [*command, "show", outcome["doc_id"], "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        extraction = json.loads(shown.stdout)["extraction"]
+        with sqlite3.connect(db) as conn:
+            (versions,) = conn.execute("SELECT versions FROM extractions").fetchone()
+        stored[setting] = (json.loads(versions)["events"], extraction.get("notes", []))
+    version, notes = stored["off"]
+    assert version.endswith("-no-encoder")
+    assert any("encoder" in note for note in notes)
+    version, notes = stored[None]
+    if not version.endswith("-no-encoder"):  # the encoder is installed here
+        assert not any("encoder" in note for note in notes)

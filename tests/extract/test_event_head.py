@@ -10,7 +10,17 @@ import pytest
 
 from threatledger.extract.encoder import ENCODER_ENV
 from threatledger.extract.event_decoding import CASIE_TYPES
-from threatledger.extract.event_head import BUCKETS, MAX_WORDS, ArgumentHead, features, spans, window
+from threatledger.extract.event_head import (
+    BUCKETS,
+    MAX_WORDS,
+    ArgumentHead,
+    Mlp,
+    TriggerHead,
+    features,
+    spans,
+    window,
+    word_rows,
+)
 from threatledger.extract.events import DEFAULT_MODEL_DIR, EventExtractor
 
 TEXT = (
@@ -64,24 +74,42 @@ def test_long_sentences_are_read_around_the_trigger() -> None:
     assert first == lo and len(rows) == hi - lo
 
 
-def test_saved_head_loads_and_refuses_other_buckets(tmp_path: Path) -> None:
+def _mlp(n_in: int, n_out: int) -> Mlp:
     rng = np.random.default_rng(0)
-    head = ArgumentHead(
-        rng.normal(size=(10, 4)).astype(np.float32), np.zeros(4, np.float32),
-        rng.normal(size=(4, 3)).astype(np.float32), np.zeros(3, np.float32),
-        ("victim", "attacker"), CASIE_TYPES,
+    return Mlp(
+        rng.normal(size=(n_in, 4)).astype(np.float32), np.zeros(4, np.float32),
+        rng.normal(size=(4, n_out)).astype(np.float32), np.zeros(n_out, np.float32),
     )  # fmt: skip
+
+
+def test_saved_heads_load_and_refuse_other_buckets(tmp_path: Path) -> None:
+    head = ArgumentHead(_mlp(10, 3), ("victim", "attacker"), CASIE_TYPES)
     head.save(tmp_path / "argument_head.npz")
+    TriggerHead(_mlp(12, 1 + len(CASIE_TYPES)), CASIE_TYPES).save(tmp_path / "trigger_head.npz")
     loaded = ArgumentHead.load(tmp_path)
     assert loaded is not None
     assert loaded.roles == ("victim", "attacker") and loaded.types == CASIE_TYPES
-    np.testing.assert_allclose(loaded.w1, head.w1, atol=1e-2)
-    assert ArgumentHead.load(tmp_path / "missing") is None
+    np.testing.assert_allclose(loaded.net.w1, head.net.w1, atol=1e-2)
+    trig = TriggerHead.load(tmp_path)
+    assert trig is not None and trig.types == CASIE_TYPES
+    assert ArgumentHead.load(tmp_path / "missing") is None and TriggerHead.load(tmp_path / "missing") is None
     data = dict(np.load(tmp_path / "argument_head.npz"))
     data["buckets"] = np.array([0, 1])
     np.savez(tmp_path / "argument_head.npz", **data)
     with pytest.raises(ValueError, match="retrain"):
         ArgumentHead.load(tmp_path)
+
+
+def test_trigger_head_scores_a_type_over_the_trigger_words() -> None:
+    words = np.random.default_rng(1).normal(size=(5, 8)).astype(np.float32)
+    assert word_rows(words).shape == (5, 8 + 4 + 4)
+    head = TriggerHead(_mlp(16, 1 + len(CASIE_TYPES)), CASIE_TYPES)
+    probs = head.probabilities(words)
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+    k = 1 + CASIE_TYPES.index("ransomware")
+    assert head.score(probs, 1, 3, "ransomware") == pytest.approx(float(probs[1:3, k].mean()))
+    assert head.score(probs, 1, 3, "ddos") is None
+    assert head.score(probs, 2, 2, "ransomware") is None
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +145,26 @@ def test_the_head_only_adds_arguments_where_the_tagger_has_none(
             overlaps = any(t.start < arg.end and arg.start < t.end for t in tagged.arguments)
             assert (arg in union.arguments) == (not overlaps or arg in tagged.arguments)
         assert set(union.arguments) <= set(tagged.arguments) | set(own.arguments)
+
+
+def test_the_trigger_head_only_drops_triggers_unless_told_to_keep(
+    extractors: tuple[EventExtractor, EventExtractor],
+) -> None:
+    full, plain = extractors
+    tagged = {(e.type, e.trigger) for e in plain.extract(TEXT) if e.type in CASIE_TYPES}
+    shipped = full.decoding
+    try:
+        kept = {(e.type, e.trigger) for e in full.extract(TEXT) if e.type in CASIE_TYPES}
+        off = full.with_decoding(replace(shipped, verify_drop=0.0, verify_keep=1.01))
+        unverified = {(e.type, e.trigger) for e in off.extract(TEXT) if e.type in CASIE_TYPES}
+        doubting = full.with_decoding(replace(shipped, verify_drop=1.01, verify_keep=1.01))
+        none = [e for e in doubting.extract(TEXT) if e.type in CASIE_TYPES]
+    finally:
+        full.with_decoding(shipped)
+    assert unverified == tagged
+    if shipped.verify_keep > 1.0:
+        assert kept <= tagged
+    assert none == []
 
 
 def test_batches_give_the_same_events_as_one_text(extractors: tuple[EventExtractor, EventExtractor]) -> None:

