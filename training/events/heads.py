@@ -23,6 +23,7 @@ import itertools
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,33 @@ ROLES = (
 )  # fmt: skip
 
 
-def rows(extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]) -> tuple[np.ndarray, np.ndarray]:
-    """One row per word of each gold trigger's sentence (float16) and its label (0 outside, k+1 role k)."""
+def rows(
+    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc], predicted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row per word of each gold trigger's sentence (float16) and its label (0 outside, k+1 role k).
+
+    ``predicted``: also the trigger tagger's own triggers that are no gold trigger's span, as at extraction time:
+    one overlapping a gold trigger of its type carries that event's arguments, any other none."""
     tdocs = extractor.analyse([d.text for d in docs])
     todo: list[tuple[Any, int, int, str, list[tuple[int, int, int]]]] = []
     keys: dict[tuple[int, int], int] = {}
     sentences: list[tuple[str, list[tuple[int, int]]]] = []
     for i, (d, tdoc) in enumerate(zip(docs, tdocs, strict=True)):
-        for ev in d.events:
-            trig = tdoc.char_span(ev.trigger.start, ev.trigger.end, alignment_mode="expand")
-            if trig is None or len(trig) == 0:
-                continue
+        gold = [
+            (ev, tdoc.char_span(ev.trigger.start, ev.trigger.end, alignment_mode="expand")) for ev in d.events
+        ]
+        pairs = [(ev, t) for ev, t in gold if t is not None and len(t)]
+        if predicted:
+            spans = {(t.start, t.end) for _, t in pairs}
+            for e in tdoc.ents:
+                if (e.start, e.end) in spans:
+                    continue
+                same = [ev for ev, t in pairs if ev.type == e.label_ and t.start < e.end and e.start < t.end]
+                empty = replace(d.events[0], type=e.label_, arguments=()) if d.events else None
+                carried = same[0] if same else empty
+                if carried is not None:
+                    pairs.append((replace(carried, type=e.label_), e))
+        for ev, trig in pairs:
             sent = trig[0].sent
             if (i, sent.start) not in keys:
                 keys[(i, sent.start)] = len(sentences)
@@ -187,6 +204,9 @@ def main() -> None:
         "--part", choices=("both", "triggers", "arguments", "none"), default="both", help="what to train"
     )
     ap.add_argument("--choose", action="store_true", help="choose the heads' decoding settings on the tenth")
+    ap.add_argument(
+        "--predicted", action="store_true", help="also train on the trigger tagger's own triggers"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     encoder = Encoder.load()
@@ -198,7 +218,7 @@ def main() -> None:
     base = EventExtractor.load(args.model)
     assert base is not None, f"no model at {args.model}"
     if args.part in ("both", "arguments"):
-        x, y = rows(base, encoder, fit)
+        x, y = rows(base, encoder, fit, predicted=args.predicted)
         log.info("arguments: %d rows, %.1f%% in arguments", len(x), 100 * float((y > 0).mean()))
         p = train(x, y, epochs=args.epochs, seed=args.seed)
         ArgumentHead(Mlp(p["w1"], p["b1"], p["w2"], p["b2"]), ROLES, CASIE_TYPES).save(args.model / FILE)
