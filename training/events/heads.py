@@ -40,6 +40,7 @@ from threatledger.extract.event_head import (
     ArgumentHead,
     Mlp,
     TriggerHead,
+    encoder_input,
     features,
     word_rows,
 )
@@ -87,8 +88,7 @@ def rows(
             sent = trig[0].sent
             if (i, sent.start) not in keys:
                 keys[(i, sent.start)] = len(sentences)
-                words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
-                sentences.append((d.text[sent.start_char : sent.end_char], words))
+                sentences.append(encoder_input(d.text, sent))
             labels = []
             for a in ev.arguments:
                 span = tdoc.char_span(a.start, a.end, alignment_mode="expand")
@@ -128,8 +128,7 @@ def trigger_rows(
             if span is not None:
                 tags[span.start : span.end] = CASIE_TYPES.index(ev.type) + 1
         for sent in tdoc.sents:
-            words = [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent]
-            sentences.append((d.text[sent.start_char : sent.end_char], words))
+            sentences.append(encoder_input(d.text, sent))
             labels.append(tags[sent.start : sent.end])
     t0 = time.perf_counter()
     feats = encoder.word_features(sentences)

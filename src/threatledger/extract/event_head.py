@@ -39,6 +39,7 @@ __all__ = [
     "ArgumentHead",
     "SentenceFeatures",
     "TriggerHead",
+    "encoder_input",
     "features",
     "spans",
     "word_rows",
@@ -230,6 +231,12 @@ class TriggerHead:
         return float(probabilities[start:end, 1 + self.types.index(etype)].mean())
 
 
+def encoder_input(text: str, sent: Span) -> tuple[str, list[tuple[int, int]]]:
+    """A sentence of ``text`` as :meth:`Encoder.word_features` reads it: its text and its words' spans in it."""
+    base = sent.start_char
+    return text[base : sent.end_char], [(w.idx - base, w.idx + len(w.text) - base) for w in sent]
+
+
 class SentenceFeatures:
     """Encoder features (and trigger-head probabilities) of the sentences of a batch of analysed documents,
     each sentence encoded once, the sentences asked for at one time encoded in one batch."""
@@ -252,19 +259,17 @@ class SentenceFeatures:
     def need(self, wanted: Iterable[tuple[int, Span]]) -> None:
         """Encode, in one batch, those of ``(document, sentence)`` not encoded yet."""
         todo = {(doc, sent.start): sent for doc, sent in wanted if (doc, sent.start) not in self._words}
-        batch = [
-            (
-                self._texts[doc][sent.start_char : sent.end_char],
-                [(w.idx - sent.start_char, w.idx + len(w.text) - sent.start_char) for w in sent],
-            )
-            for (doc, _), sent in todo.items()
-        ]
+        if not todo:
+            return
+        batch = [encoder_input(self._texts[doc], sent) for (doc, _), sent in todo.items()]
         for key, feats in zip(todo, self._encoder.word_features(batch), strict=True):
             self._words[key] = feats
 
     def words(self, doc: int, sent: Span) -> np.ndarray:
-        self.need([(doc, sent)])
-        return self._words[(doc, sent.start)]
+        key = (doc, sent.start)
+        if key not in self._words:
+            self.need([(doc, sent)])
+        return self._words[key]
 
     def probabilities(self, head: TriggerHead, doc: int, sent: Span) -> np.ndarray:
         key = (doc, sent.start)
