@@ -57,6 +57,17 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: each shared page counted once over the processes sharing it (Linux 4.14+)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _tree(pid: int) -> list[int]:
     found = [pid]
     try:
@@ -76,24 +87,32 @@ def _tree(pid: int) -> list[int]:
 class RssSampler:
     """Samples the summed RSS of this process and all its descendants; ``peak_mb`` after the block.
 
-    The sum over-counts pages that forked workers still share with their parent, so it is an upper bound.
+    The sum over-counts pages that forked workers still share with their parent, so it is an upper bound;
+    ``pss_peak_mb`` sums proportional set sizes instead (shared pages counted once: the memory really used),
+    0 where the kernel does not report them.
     """
 
     def __init__(self, interval_s: float = 0.2) -> None:
         self.interval_s = interval_s
         self.peak_kb = 0
+        self.pss_peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = sum(_rss_kb(p) for p in _tree(os.getpid()))
-            self.peak_kb = max(self.peak_kb, total)
+            tree = _tree(os.getpid())
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in tree))
+            self.pss_peak_kb = max(self.pss_peak_kb, sum(_pss_kb(p) for p in tree))
             self._stop.wait(self.interval_s)
 
     @property
     def peak_mb(self) -> float:
         return self.peak_kb / 1024
+
+    @property
+    def pss_peak_mb(self) -> float:
+        return self.pss_peak_kb / 1024
 
     def __enter__(self) -> RssSampler:
         self._thread.start()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from threatledger import workers
 from threatledger.config import Settings
 from threatledger.errors import ExtractionError, InputError, SourceError, ThreatledgerError
 from threatledger.ids import make_id, text_sha256
@@ -176,18 +176,13 @@ class Extractors:
         the loaded models; otherwise, and where processes cannot be forked, in this process.
         """
         docs = list(documents) if not isinstance(documents, list) else documents
-        if n_process > 1 and len(docs) > CHUNK and "fork" in multiprocessing.get_all_start_methods():
-            yield from self._run_forked(docs, n_process)
+        if n_process > 1 and len(docs) > CHUNK and workers.can_fork():
+            self.warm()
+            chunks = [docs[i : i + CHUNK] for i in range(0, len(docs), CHUNK)]
+            for found in workers.forked_map(_extract_chunk, chunks, n_process, self):
+                yield from found
         else:
             yield from self._run_here(docs)
-
-    def _run_forked(self, docs: list[Document], n_process: int) -> Iterator[Extraction]:
-        self.warm()
-        chunks = [docs[i : i + CHUNK] for i in range(0, len(docs), CHUNK)]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(n_process, len(chunks)), initializer=_adopt, initargs=(self,)) as pool:
-            for found in pool.imap(_extract_chunk, chunks):
-                yield from found
 
     def warm(self) -> None:
         """Load every resource now (before forking workers, so that they share it rather than each load it)."""
@@ -266,18 +261,10 @@ class Extractors:
 
 # documents per parse batch and per unit of work of a worker process
 CHUNK = 16
-_worker_extractors: Extractors | None = None
 
 
-def _adopt(extractors: Extractors) -> None:
-    """A forked worker's initializer: the parent's loaded extractors become this process's."""
-    global _worker_extractors
-    _worker_extractors = extractors
-
-
-def _extract_chunk(docs: list[Document]) -> list[Extraction]:
-    assert _worker_extractors is not None, "not a worker process"
-    return list(_worker_extractors._run_here(docs))
+def _extract_chunk(extractors: Extractors, docs: list[Document]) -> list[Extraction]:
+    return list(extractors._run_here(docs))
 
 
 def _date(value: str | None) -> dt.date | None:

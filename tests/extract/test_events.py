@@ -229,3 +229,19 @@ def test_arguments_read_at_strong_cue_phrases_add_no_event(extractor: EventExtra
     assert [e.trigger for e in with_] == [e.trigger for e in without]
     for a, b in zip(without, with_, strict=True):
         assert set(a.arguments) <= set(b.arguments)
+
+
+def test_main_prints_the_same_lines_in_worker_processes(
+    extractor: EventExtractor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from threatledger.extract.events import main
+
+    sentences = TEXT.split(". ")
+    for i in range(20):  # more than one chunk of 16 files
+        (tmp_path / f"doc{i:02d}.txt").write_text(". ".join(sentences[i % 3 :] + sentences[: i % 3]), "utf-8")
+    assert main([str(tmp_path)]) == 0
+    one = capsys.readouterr().out.splitlines()
+    assert main([str(tmp_path), "--processes", "2"]) == 0
+    two = capsys.readouterr().out.splitlines()
+    assert len(one) == 20 and [line.split('"')[3] for line in one] == [f"doc{i:02d}" for i in range(20)]
+    assert two == one

@@ -536,22 +536,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print one JSON line per ``DIR/*.txt``: ``{"doc_id": stem, "events": [...]}`` (for the CASIE scorer)."""
     import argparse
 
+    from threatledger import workers
+
     parser = argparse.ArgumentParser(prog="python -m threatledger.extract.events", description=main.__doc__)
     parser.add_argument("dir", type=Path, help="folder of UTF-8 .txt files")
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: the packaged one)")
+    parser.add_argument("--processes", "-j", type=int, default=1, help="worker processes (default 1)")
     args = parser.parse_args(argv)
     extractor = EventExtractor.load(args.model)
     if extractor is None:
         sys.stderr.write("events: model not installed\n")
         return 1
     paths = sorted(args.dir.glob("*.txt"))
-    for start in range(0, len(paths), 32):
-        chunk = paths[start : start + 32]
-        texts = [p.read_text(encoding="utf-8") for p in chunk]
-        for path, events in zip(chunk, extractor.extract_many(texts), strict=True):
-            record = {"doc_id": path.stem, "events": [to_json(e) for e in events]}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    chunks = [paths[start : start + _MAIN_CHUNK] for start in range(0, len(paths), _MAIN_CHUNK)]
+    if args.processes > 1 and len(chunks) > 1 and workers.can_fork():
+        found = workers.forked_map(_extract_files, chunks, args.processes, extractor)
+    else:
+        found = (_extract_files(extractor, chunk) for chunk in chunks)
+    for lines in found:
+        sys.stdout.writelines(lines)
     return 0
+
+
+_MAIN_CHUNK = 16
+
+
+def _extract_files(extractor: EventExtractor, paths: list[Path]) -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    return [
+        json.dumps({"doc_id": path.stem, "events": [to_json(e) for e in events]}, ensure_ascii=False) + "\n"
+        for path, events in zip(paths, extractor.extract_many(texts), strict=True)
+    ]
 
 
 if __name__ == "__main__":

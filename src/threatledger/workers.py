@@ -1,0 +1,57 @@
+"""Forked worker processes for batch extraction, each held to one BLAS thread.
+
+Loaded models are shared with the workers by forking (copy-on-write), so a worker starts in milliseconds. numpy's
+OpenBLAS starts one spinning thread per core in every process: with one worker per core that is cores x cores
+threads fighting for the cores, and the event extractor's encoder (numpy matrix products) then ran 11 times
+slower than in one process (150 CASIE dev texts: 197 s in two workers against 17 s in one; ``benchmarks/events.py``).
+Each worker therefore limits BLAS to one thread (``threadpoolctl``) before it does any work; one process per core
+is the parallelism.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["can_fork", "forked_map"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_state: Any = None
+
+
+def can_fork() -> bool:
+    """Whether this platform can fork worker processes (not on Windows; macOS can, though spawn is its default)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_map(work: Callable[[Any, T], R], items: Sequence[T], n_process: int, state: Any) -> Iterator[R]:
+    """``work(state, item)`` for each item, in ``n_process`` forked workers, yielded in input order.
+
+    ``state`` (loaded models) is handed to the workers by the fork, not pickled; ``work`` must be a module-level
+    function. Call only where :func:`can_fork` is true.
+    """
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(n_process, len(items)), initializer=_adopt, initargs=(state,)) as pool:
+        yield from pool.imap(_Call(work), items)
+
+
+class _Call:
+    """A picklable ``item -> work(worker state, item)``."""
+
+    def __init__(self, work: Callable[[Any, Any], Any]) -> None:
+        self.work = work
+
+    def __call__(self, item: Any) -> Any:
+        return self.work(_state, item)
+
+
+def _adopt(state: Any) -> None:
+    """A worker's initializer: one BLAS thread, and the parent's loaded state becomes this process's."""
+    from threadpoolctl import threadpool_limits
+
+    global _state
+    threadpool_limits(limits=1)
+    _state = state

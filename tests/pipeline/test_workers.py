@@ -1,0 +1,54 @@
+"""Forked workers: input order, state shared by the fork, numpy's BLAS held to one thread in each worker."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from threatledger import workers
+
+pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="this platform cannot fork worker processes")
+
+
+class _Unpicklable:
+    """State a worker can only have by inheriting it (pickling it fails)."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.lock = __import__("threading").Lock()
+
+
+def _add(state: _Unpicklable, item: int) -> tuple[int, int]:
+    return item + state.offset, os.getpid()
+
+
+def _blas_threads(state: Any, item: int) -> list[int]:
+    np.ones((64, 64)) @ np.ones((64, 64))  # BLAS used in the worker
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_results_come_in_input_order_from_other_processes() -> None:
+    items = list(range(40))
+    found = list(workers.forked_map(_add, items, 2, _Unpicklable(100)))
+    assert [value for value, _ in found] == [i + 100 for i in items]
+    assert os.getpid() not in {pid for _, pid in found}
+
+
+def test_each_worker_holds_blas_to_one_thread() -> None:
+    here = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    if not here:
+        pytest.skip("numpy here uses no BLAS that threadpoolctl can see")
+    found = list(workers.forked_map(_blas_threads, list(range(6)), 2, None))
+    assert all(threads == [1] * len(here) for threads in found)
+    # the parent keeps its own setting
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == [
+        pool["num_threads"] for pool in here
+    ]
+
+
+def test_fewer_items_than_processes() -> None:
+    assert [v for v, _ in workers.forked_map(_add, [1], 4, _Unpicklable(1))] == [2]
