@@ -11,15 +11,25 @@ is the parallelism.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["can_fork", "forked_map"]
+__all__ = ["DEFAULT_HELP", "can_fork", "default_processes", "forked_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _state: Any = None
+
+
+DEFAULT_HELP = "2 on Linux (forked workers), else 1"
+
+
+def default_processes() -> int:
+    """The command line's default worker count: two where workers are forked cheaply (Linux), else one."""
+    return min(2, os.cpu_count() or 1) if sys.platform == "linux" else 1
 
 
 def can_fork() -> bool:

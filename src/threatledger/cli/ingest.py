@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 from importlib import resources
 from pathlib import Path
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from threatledger import workers
 from threatledger.cli.app import App, print_report
 
 __all__ = ["COMMANDS"]
@@ -37,8 +36,8 @@ def _progress(app: App) -> Progress:
     "--processes",
     "-j",
     type=click.IntRange(1, 64),
-    default=lambda: min(2, os.cpu_count() or 1) if sys.platform == "linux" else 1,
-    show_default="2 on Linux (forked workers), else 1",
+    default=workers.default_processes,
+    show_default=workers.DEFAULT_HELP,
     help="Extraction processes for files and folders (batches of 16 documents each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
