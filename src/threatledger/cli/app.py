@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -16,7 +17,23 @@ if TYPE_CHECKING:
     from threatledger.pipeline import Extractors, IngestReport
     from threatledger.store import SQLiteStore
 
-__all__ = ["App", "echo_json", "print_report"]
+__all__ = ["App", "echo_json", "print_report", "processes_option"]
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def processes_option(help_text: str) -> Callable[[FC], FC]:
+    """The ``--processes/-j`` option of the commands that extract many documents (forked workers)."""
+    from threatledger import workers
+
+    return click.option(
+        "--processes",
+        "-j",
+        type=click.IntRange(1, 64),
+        default=workers.default_processes,
+        show_default=workers.DEFAULT_HELP,
+        help=help_text,
+    )
 
 
 def _console(stderr: bool) -> Console:

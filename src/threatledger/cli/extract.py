@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from threatledger import workers
-from threatledger.cli.app import App
+from threatledger.cli.app import App, processes_option
 from threatledger.pipeline import Outcome
 
 __all__ = ["COMMANDS"]
@@ -22,14 +21,7 @@ __all__ = ["COMMANDS"]
 )
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
 @click.option("--no-events", is_flag=True, help="Skip the event model (faster).")
-@click.option(
-    "--processes",
-    "-j",
-    type=click.IntRange(1, 64),
-    default=workers.default_processes,
-    show_default=workers.DEFAULT_HELP,
-    help="Extraction processes (batches of 16 documents each; the output is the same).",
-)
+@processes_option("Extraction processes (batches of 16 documents each; the output is the same).")
 @click.pass_obj
 def extract(
     app: App, paths: tuple[Path, ...], published: str | None, fmt: str, no_events: bool, processes: int

@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from threatledger import workers
-from threatledger.cli.app import App, print_report
+from threatledger.cli.app import App, print_report, processes_option
 
 __all__ = ["COMMANDS"]
 
@@ -32,14 +31,7 @@ def _progress(app: App) -> Progress:
 @click.option(
     "--allow-private", is_flag=True, help="Allow URLs on loopback/private/link-local addresses (SSRF risk)."
 )
-@click.option(
-    "--processes",
-    "-j",
-    type=click.IntRange(1, 64),
-    default=workers.default_processes,
-    show_default=workers.DEFAULT_HELP,
-    help="Extraction processes for files and folders (batches of 16 documents each).",
-)
+@processes_option("Extraction processes for files and folders (batches of 16 documents each).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def ingest(app: App, targets: tuple[str, ...], allow_private: bool, processes: int, as_json: bool) -> None:
