@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 RULE_TYPES = (
     "intrusion",
