@@ -14,7 +14,11 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from threatledger.errors import ExtractionError
 
 __all__ = ["DEFAULT_HELP", "can_fork", "default_processes", "forked_map"]
 
@@ -41,11 +45,26 @@ def forked_map(work: Callable[[Any, T], R], items: Sequence[T], n_process: int, 
     """``work(state, item)`` for each item, in ``n_process`` forked workers, yielded in input order.
 
     ``state`` (loaded models) is handed to the workers by the fork, not pickled; ``work`` must be a module-level
-    function. Call only where :func:`can_fork` is true.
+    function. Call only where :func:`can_fork` is true. A worker that dies (killed for memory, a crash in native
+    code) raises :class:`ExtractionError` here rather than leaving the caller waiting for its result; the other
+    workers are stopped.
     """
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(n_process, len(items)), initializer=_adopt, initargs=(state,)) as pool:
-        yield from pool.imap(_Call(work), items)
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(n_process, len(items))),
+        mp_context=context,
+        initializer=_adopt,
+        initargs=(state,),
+    )
+    try:
+        yield from pool.map(_Call(work), items)
+    except BrokenProcessPool as exc:
+        raise ExtractionError(
+            "an extraction worker process died (killed by the system, perhaps for memory, or crashed); "
+            "run again with fewer processes (-j 1) to find the document at fault"
+        ) from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Call:

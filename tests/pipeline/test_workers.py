@@ -10,6 +10,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from threatledger import workers
+from threatledger.errors import ExtractionError
 
 pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="this platform cannot fork worker processes")
 
@@ -52,3 +53,15 @@ def test_each_worker_holds_blas_to_one_thread() -> None:
 
 def test_fewer_items_than_processes() -> None:
     assert [v for v, _ in workers.forked_map(_add, [1], 4, _Unpicklable(1))] == [2]
+
+
+def _die_at_three(state: Any, item: int) -> int:
+    if item == 3:
+        os._exit(1)  # as a worker killed by the system for memory
+    return item
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
+    with pytest.raises(ExtractionError, match="worker process died"):
+        list(workers.forked_map(_die_at_three, list(range(8)), 2, None))
