@@ -36,12 +36,17 @@ from pipeline import corpus
 CHUNK = 16
 
 
+# the loaded extractor, inherited by the workers of the unlimited variant's pool through the fork (not pickled,
+# as forked_map hands it over too, so that the two variants differ only in the BLAS limit)
+_inherited: Any = None
+
+
 def _events(extractor: Any, chunk: list[str]) -> int:
     return sum(len(found) for found in extractor.extract_many(chunk))
 
 
-def _events_unlimited(extractor: Any, chunk: list[str]) -> int:
-    return _events(extractor, chunk)
+def _events_inherited(chunk: list[str]) -> int:
+    return _events(_inherited, chunk)
 
 
 def worker(docs: int, n_process: int, limit_blas: bool) -> dict[str, float | str | int]:
@@ -65,8 +70,10 @@ def worker(docs: int, n_process: int, limit_blas: bool) -> dict[str, float | str
         else:
             import multiprocessing
 
+            global _inherited
+            _inherited = extractor
             with multiprocessing.get_context("fork").Pool(n_process) as pool:
-                found = sum(pool.starmap(_events_unlimited, [(extractor, c) for c in chunks]))
+                found = sum(pool.imap(_events_inherited, chunks))
         seconds = time.perf_counter() - start
     own, child = maxrss_mb()
     return {

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import Any, TypeVar
 
 from threatledger.errors import ExtractionError
@@ -57,7 +58,7 @@ def forked_map(work: Callable[[Any, T], R], items: Sequence[T], n_process: int, 
         initargs=(state,),
     )
     try:
-        yield from pool.map(_Call(work), items)
+        yield from pool.map(partial(_apply, work), items)
     except BrokenProcessPool as exc:
         raise ExtractionError(
             "an extraction worker process died (killed by the system, perhaps for memory, or crashed); "
@@ -67,14 +68,9 @@ def forked_map(work: Callable[[Any, T], R], items: Sequence[T], n_process: int, 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _Call:
-    """A picklable ``item -> work(worker state, item)``."""
-
-    def __init__(self, work: Callable[[Any, Any], Any]) -> None:
-        self.work = work
-
-    def __call__(self, item: Any) -> Any:
-        return self.work(_state, item)
+def _apply(work: Callable[[Any, T], R], item: T) -> R:
+    """In a worker: ``work`` on the state the worker inherited."""
+    return work(_state, item)
 
 
 def _adopt(state: Any) -> None:

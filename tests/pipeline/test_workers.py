@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ class _Unpicklable:
 
     def __init__(self, offset: int) -> None:
         self.offset = offset
-        self.lock = __import__("threading").Lock()
+        self.lock = threading.Lock()
 
 
 def _add(state: _Unpicklable, item: int) -> tuple[int, int]:

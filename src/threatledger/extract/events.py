@@ -532,6 +532,9 @@ def _entity_at(entities: Sequence[Entity], start: int, end: int) -> str | None:
     return None
 
 
+_MAIN_CHUNK = 16  # files per unit of work of ``main`` (one ``extract_many`` call, in a worker when -j > 1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print one JSON line per ``DIR/*.txt``: ``{"doc_id": stem, "events": [...]}`` (for the CASIE scorer)."""
     import argparse
@@ -556,9 +559,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for lines in found:
         sys.stdout.writelines(lines)
     return 0
-
-
-_MAIN_CHUNK = 16
 
 
 def _extract_files(extractor: EventExtractor, paths: list[Path]) -> list[str]:
