@@ -127,7 +127,9 @@ def extractors() -> tuple[EventExtractor, EventExtractor]:
 def test_the_head_only_adds_arguments_where_the_tagger_has_none(
     extractors: tuple[EventExtractor, EventExtractor],
 ) -> None:
-    full, plain = extractors
+    shipped, plain = extractors
+    # the trigger head neither drops nor proposes triggers here: the two extractors read the same triggers
+    full = shipped.with_decoding(replace(shipped.decoding, verify_drop=0.0, verify_keep=1.01, propose=1.01))
     with_head, without = full.extract(TEXT), plain.extract(TEXT)
     assert [(e.type, e.trigger) for e in with_head] == [(e.type, e.trigger) for e in without]
     # with the tagger silenced, every argument is the head's own
@@ -135,7 +137,7 @@ def test_the_head_only_adds_arguments_where_the_tagger_has_none(
     try:
         head_only = silent.extract(TEXT)
     finally:
-        full.with_decoding(full.decoding)  # the taggers are shared: back to the shipped settings
+        shipped.with_decoding(shipped.decoding)  # the taggers are shared: back to the shipped settings
     assert sum(len(e.arguments) for e in head_only) > 0
     for union, tagged, own in zip(with_head, without, head_only, strict=True):
         assert set(tagged.arguments) <= set(union.arguments)
@@ -154,10 +156,11 @@ def test_the_trigger_head_only_drops_triggers_unless_told_to_keep(
     tagged = {(e.type, e.trigger) for e in plain.extract(TEXT) if e.type in CASIE_TYPES}
     shipped = full.decoding
     try:
-        kept = {(e.type, e.trigger) for e in full.extract(TEXT) if e.type in CASIE_TYPES}
-        off = full.with_decoding(replace(shipped, verify_drop=0.0, verify_keep=1.01))
+        not_proposing = full.with_decoding(replace(shipped, propose=1.01))
+        kept = {(e.type, e.trigger) for e in not_proposing.extract(TEXT) if e.type in CASIE_TYPES}
+        off = full.with_decoding(replace(shipped, verify_drop=0.0, verify_keep=1.01, propose=1.01))
         unverified = {(e.type, e.trigger) for e in off.extract(TEXT) if e.type in CASIE_TYPES}
-        doubting = full.with_decoding(replace(shipped, verify_drop=1.01, verify_keep=1.01))
+        doubting = full.with_decoding(replace(shipped, verify_drop=1.01, verify_keep=1.01, propose=1.01))
         none = [e for e in doubting.extract(TEXT) if e.type in CASIE_TYPES]
     finally:
         full.with_decoding(shipped)
@@ -165,6 +168,54 @@ def test_the_trigger_head_only_drops_triggers_unless_told_to_keep(
     if shipped.verify_keep > 1.0:
         assert kept <= tagged
     assert none == []
+
+
+def test_the_trigger_head_proposes_runs_of_sure_words() -> None:
+    types = ("a", "b")
+    head = TriggerHead(_mlp(4, 3), types)
+    probs = np.array(
+        [
+            [0.9, 0.05, 0.05],  # outside
+            [0.1, 0.8, 0.1],  # a
+            [0.1, 0.7, 0.2],  # a
+            [0.1, 0.2, 0.7],  # b: another type starts another run
+            [0.5, 0.3, 0.2],  # outside
+            [0.3, 0.6, 0.1],  # a, but below the threshold
+        ],
+        np.float32,
+    )
+    found = head.propose(probs, 0.65)
+    assert [(a, b, t) for a, b, t, _ in found] == [(1, 3, "a"), (3, 4, "b")]
+    assert found[0][3] == pytest.approx(0.75)
+    assert [(a, b, t) for a, b, t, _ in head.propose(probs, 0.55)] == [(1, 3, "a"), (3, 4, "b"), (5, 6, "a")]
+    assert head.propose(probs, 1.01) == []
+
+
+def test_proposed_triggers_are_sure_words_outside_the_tagged_triggers(
+    extractors: tuple[EventExtractor, EventExtractor],
+) -> None:
+    full, plain = extractors
+    shipped = full.decoding
+    # sentences the trigger tagger finds nothing in (with the shipped model)
+    text = TEXT + (
+        " Users received emails that impersonated their bank and asked for passwords."
+        " A flaw in the router firmware lets remote attackers run code; the vendor has shipped an update."
+    )
+    try:
+        quiet = full.with_decoding(replace(shipped, propose=1.01, verify_drop=0.0, keep_threshold=0.0))
+        base = {(e.type, e.trigger) for e in quiet.extract(text) if e.type in CASIE_TYPES}
+        eager = full.with_decoding(
+            replace(shipped, propose=0.3, propose_reads=0.0, verify_drop=0.0, keep_threshold=0.0)
+        )
+        more = {(e.type, e.trigger) for e in eager.extract(text) if e.type in CASIE_TYPES}
+    finally:
+        full.with_decoding(shipped)
+    tagged = plain.analyse([text])[0].ents
+    added = more - base
+    assert base <= more and added
+    for _, trigger in added:
+        assert text[trigger.start : trigger.end] == trigger.text
+        assert not any(e.start_char < trigger.end and trigger.start < e.end_char for e in tagged)
 
 
 def test_batches_give_the_same_events_as_one_text(extractors: tuple[EventExtractor, EventExtractor]) -> None:

@@ -15,7 +15,8 @@ is the average of two such networks trained with seeds 0 and 1 (`--seeds`), chos
 
 ``--choose`` then scores the whole extractor on the held-out tenth: first for each ``verify_drop``,
 ``verify_keep`` and ``keep_threshold`` (the trigger head against the document-type filter), then for each
-``head_outside`` and ``head_switch`` (the argument head), and writes the best settings (mean of the four CASIE F1
+``head_outside`` and ``head_switch`` (the argument head), then for each ``propose`` and ``propose_reads`` (triggers
+the trigger head proposes, and the sentences it reads to propose them), and writes the best settings (mean of the four CASIE F1
 scores) into ``decoding.json``.
 """
 
@@ -51,7 +52,15 @@ from threatledger.extract.events import EventExtractor
 
 log = logging.getLogger("training.events.heads")
 
-CHOSEN = ("verify_drop", "verify_keep", "keep_threshold", "head_outside", "head_switch")
+CHOSEN = (
+    "verify_drop",
+    "verify_keep",
+    "keep_threshold",
+    "head_outside",
+    "head_switch",
+    "propose",
+    "propose_reads",
+)
 
 ROLES = (
     "attack_pattern", "attacker", "capabilities", "compromised_data", "cve", "damage_amount", "discoverer",
@@ -307,6 +316,7 @@ def main() -> None:
             "keep_threshold": (0.1, 0.2, 0.3),
         },
         {"head_outside": (-0.5, 0.0, 0.5, 1.0), "head_switch": (0.5, 1.0, 2.0)},
+        {"propose": (1.01, 0.9, 0.8, 0.7), "propose_reads": (1.01, 0.8, 0.6, 0.4)},
     )
     for grid in grids:
         start = dict(best[1])

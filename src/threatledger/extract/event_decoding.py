@@ -65,6 +65,12 @@ class Decoding:
     # its type is dropped; one it gives at least ``verify_keep`` is kept whatever the document classifier says
     verify_drop: float = 0.0
     verify_keep: float = 1.01
+    # ... and in the sentences it reads, a run of words it gives at least ``propose`` probability of one type,
+    # overlapping no tagged trigger, is a trigger of that type (kept as a tagged one would be); 1.01: off
+    propose: float = 1.01
+    # ... and it also reads, to propose triggers, the sentences holding a trigger phrase at least this precise
+    # (``trigger_phrases``) of any type; 1.01: only the sentences of tagged triggers
+    propose_reads: float = 1.01
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decoding:
@@ -99,6 +105,8 @@ class Decoding:
             head_switch=float(data.get("head_switch", 1.0)),
             verify_drop=float(data.get("verify_drop", 0.0)),
             verify_keep=float(data.get("verify_keep", 1.01)),
+            propose=float(data.get("propose", 1.01)),
+            propose_reads=float(data.get("propose_reads", 1.01)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +135,8 @@ class Decoding:
             "head_switch": self.head_switch,
             "verify_drop": self.verify_drop,
             "verify_keep": self.verify_keep,
+            "propose": self.propose,
+            "propose_reads": self.propose_reads,
         }
 
 
@@ -198,6 +208,14 @@ class CueLexicon:
         }
         self.strong_share = decoding.strong_cues
         self.trigger_phrases = decoding.trigger_phrases
+        # trigger phrases of any type precise enough that the trigger head reads their sentences (``propose_reads``)
+        reads = {
+            p
+            for phrases in decoding.trigger_phrases.values()
+            for p, v in phrases.items()
+            if v >= decoding.propose_reads
+        }
+        self.reads_pattern = _phrase_pattern(reads) if reads and decoding.propose <= 1.0 else None
         # strong cue phrases matched in running text: for additions (``strong_add``) and harvesting
         floor = min(decoding.strong_add, decoding.strong_precision if decoding.harvest_strong else 1.01)
         self.strong_patterns = {

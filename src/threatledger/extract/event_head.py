@@ -229,6 +229,25 @@ class TriggerHead:
         out: np.ndarray = z / z.sum(1, keepdims=True)
         return out
 
+    def propose(self, probabilities: np.ndarray, at_least: float) -> list[tuple[int, int, str, float]]:
+        """``(first word, end word, type, mean probability)`` of each run of words whose most probable tag is one
+        type with probability at least ``at_least``."""
+        best = probabilities.argmax(1)
+        sure = (best > 0) & (probabilities.max(1) >= at_least)
+        out: list[tuple[int, int, str, float]] = []
+        i = 0
+        while i < len(best):
+            if not sure[i]:
+                i += 1
+                continue
+            j = i + 1
+            while j < len(best) and sure[j] and best[j] == best[i]:
+                j += 1
+            label = int(best[i])
+            out.append((i, j, self.types[label - 1], float(probabilities[i:j, label].mean())))
+            i = j
+        return out
+
     def score(self, probabilities: np.ndarray, start: int, end: int, etype: str) -> float | None:
         """The mean probability of ``etype`` over words ``start:end``; None for a type it does not know."""
         if etype not in self.types or end <= start:
@@ -269,6 +288,10 @@ class SentenceFeatures:
         batch = [encoder_input(self._texts[doc], sent) for (doc, _), sent in todo.items()]
         for key, feats in zip(todo, self._encoder.word_features(batch), strict=True):
             self._words[key] = feats
+
+    def encoded(self, doc: int) -> list[int]:
+        """The first token of each sentence of document ``doc`` encoded so far, in text order."""
+        return sorted(start for d, start in self._words if d == doc)
 
     def words(self, doc: int, sent: Span) -> np.ndarray:
         key = (doc, sent.start)

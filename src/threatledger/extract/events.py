@@ -292,12 +292,22 @@ class EventExtractor:
         d = self.decoding
         feats = SentenceFeatures(self._encoder, texts, tdocs) if self._encoder is not None else None
         if feats is not None and self._trigger_head is not None:  # every tagged trigger's sentence, one batch
-            feats.need((i, e.sent) for i, tdoc in enumerate(tdocs) for e in tdoc.ents)
+            wanted = [(i, e.sent) for i, tdoc in enumerate(tdocs) for e in tdoc.ents]
+            reads = self._cues.reads_pattern
+            if reads is not None:  # and those of precise trigger phrases, for the head to propose triggers
+                for i, (text, tdoc) in enumerate(zip(texts, tdocs, strict=True)):
+                    for m in reads.finditer(text):
+                        span = tdoc.char_span(m.start(), m.end(), alignment_mode="expand")
+                        if span is not None and len(span):
+                            wanted.append((i, span[0].sent))
+            feats.need(wanted)
         per_doc: list[tuple[list[_Trigger], list[_Trigger], list[tuple[int, int]]]] = []
         windows: list[TriggerWindow] = []
         for i, (text, tdoc) in enumerate(zip(texts, tdocs, strict=True)):
             sentences = [(s.start_char, s.end_char) for s in tdoc.sents] or [(0, len(text))]
-            triggers = self._choose_triggers(text, tdoc, sentences, self._verifier(feats, i))
+            triggers = self._choose_triggers(
+                text, tdoc, sentences, self._verifier(feats, i), self._proposals(feats, i, tdoc)
+            )
             extra = self._harvest_triggers(text, sentences, triggers) if d.harvest else []
             per_doc.append((triggers, extra, sentences))
             windows.extend(
@@ -371,6 +381,22 @@ class EventExtractor:
 
         return verify
 
+    def _proposals(
+        self, feats: SentenceFeatures | None, doc: int, tdoc: Doc
+    ) -> list[tuple[str, int, int, float]]:
+        """``(type, start, end, probability)`` of the triggers the trigger head proposes in the sentences of
+        document ``doc`` it has read (none unless ``Decoding.propose`` asks for them)."""
+        head = self._trigger_head
+        if feats is None or head is None or self.decoding.propose > 1.0:
+            return []
+        out = []
+        for start in feats.encoded(doc):
+            sent = tdoc[start].sent
+            probs = feats.probabilities(head, doc, sent)
+            for a, b, etype, p in head.propose(probs, self.decoding.propose):
+                out.append((etype, sent[a].idx, sent[b - 1].idx + len(sent[b - 1].text), p))
+        return out
+
     def _head_arguments(
         self, feats: SentenceFeatures | None, triggers: Sequence[list[_Trigger]]
     ) -> list[list[list[tuple[str, int, int]]]]:
@@ -428,9 +454,11 @@ class EventExtractor:
         tdoc: Doc,
         sentences: list[tuple[int, int]],
         verify: Callable[[str, int, int], float | None],
+        proposed: Sequence[tuple[str, int, int, float]] = (),
     ) -> list[_Trigger]:
         """The tagged triggers the document-type filter keeps (or the trigger head is sure of), less those the
-        trigger head finds unlikely; then the cue-phrase triggers the settings ask for."""
+        trigger head finds unlikely, and the ``proposed`` ones (by the trigger head) that overlap no tagged trigger
+        and that the filter keeps; then the cue-phrase triggers the settings ask for."""
         d = self.decoding
         cats = self._doctypes.scores(text, self._doctype_index) if self._doctypes else tdoc.cats
         counts = Counter(e.label_ for e in tdoc.ents)
@@ -449,6 +477,16 @@ class EventExtractor:
                 triggers.append(
                     _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
                 )
+        for etype, start, end, p in proposed:
+            if any(e.start_char < end and start < e.end_char for e in tdoc.ents):
+                continue
+            if (
+                cats.get(etype, 1.0) >= d.keep_threshold
+                or self._cues.phrase_precision(etype, text[start:end]) >= d.phrase_keep
+                or p >= d.verify_keep
+            ):
+                triggers.append(_Trigger(etype, start, end, _sentence_of(sentences, start)))
+        triggers.sort(key=lambda t: (t.start, t.end))
         present = {t.type for t in triggers}
         for etype in CASIE_TYPES:
             score = cats.get(etype, 0.0)
