@@ -15,7 +15,7 @@ CASIE with low-rank deltas (LoRA) trained together with both heads; only the del
 
 Then, on a machine with PyTorch (a GPU takes about a minute; a CPU hours)::
 
-    python3 training/events/finetune_fit.py --data training/output/finetune --out training/output/finetune/run
+    PYTHONPATH=src python3 training/events/finetune_fit.py --data training/output/finetune --out training/output/finetune/run
 
 and copy ``encoder_delta.npz``, ``trigger_head.npz`` and ``argument_head.npz`` from its output into the model
 folder, then choose the decoding settings again (``training.events.heads --part none --choose``).

@@ -1,9 +1,10 @@
 """Fine-tune the event encoder: step two, train LoRA deltas of MiniLM together with the trigger and argument heads.
 
-Reads what ``training.events.finetune`` wrote (``casie-pieces.npz``, ``encoder.npz``) and needs only PyTorch and
-numpy (no threatledger), so it runs wherever a GPU is::
+Reads what ``training.events.finetune`` wrote (``casie-pieces.npz``, ``encoder.npz``) and needs PyTorch, numpy and
+the repository's ``src`` (for the encoder's and the heads' constants; none of threatledger's other dependencies), so
+it runs wherever a GPU is::
 
-    python3 training/events/finetune_fit.py --data training/output/finetune --out training/output/finetune/run \\
+    PYTHONPATH=src python3 training/events/finetune_fit.py --data training/output/finetune --out training/output/finetune/run \\
         [--rank 8] [--epochs 4] [--seed 0] [--device cuda]
 
 The encoder is the numpy one of ``threatledger.extract.encoder`` written in PyTorch (BERT, tanh GELU, the mean of
@@ -35,17 +36,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LAYERS = (3, 6)
-MAX_WORDS = 120
-BUCKETS = (-100, -20, -10, -6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6, 10, 20, 100)
-ADAPTED = {
-    "query": "attention.self.query",
-    "key": "attention.self.key",
-    "value": "attention.self.value",
-    "attention_output": "attention.output.dense",
-    "intermediate": "intermediate.dense",
-    "output": "output.dense",
-}
+from threatledger.extract import event_head as head
+from threatledger.extract.encoder import ADAPTED, LAYERS
+from threatledger.extract.event_head import BUCKETS, window
 
 
 class LoraLinear(nn.Module):
@@ -119,7 +112,7 @@ class Bert(nn.Module):
         return torch.cat(out, dim=-1)
 
 
-class Mlp(nn.Module):
+class Head(nn.Module):
     def __init__(self, n_in: int, n_out: int, hidden: int = 256, dropout: float = 0.2) -> None:
         super().__init__()
         self.l1, self.l2, self.dropout = nn.Linear(n_in, hidden), nn.Linear(hidden, n_out), dropout
@@ -129,14 +122,14 @@ class Mlp(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.l2(F.dropout(F.relu(self.l1(x)), self.dropout, self.training))
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "w1": self.l1.weight.detach().T.cpu().numpy().astype(np.float16),
-            "b1": self.l1.bias.detach().cpu().numpy().astype(np.float16),
-            "w2": self.l2.weight.detach().T.cpu().numpy().astype(np.float16),
-            "b2": self.l2.bias.detach().cpu().numpy().astype(np.float16),
-            "buckets": np.array(BUCKETS),
-        }
+    def numpy(self) -> head.Mlp:
+        """The network as the extractor runs it (:class:`threatledger.extract.event_head.Mlp`)."""
+        return head.Mlp(
+            self.l1.weight.detach().T.cpu().numpy(),
+            self.l1.bias.detach().cpu().numpy(),
+            self.l2.weight.detach().T.cpu().numpy(),
+            self.l2.bias.detach().cpu().numpy(),
+        )
 
 
 class Split:
@@ -165,19 +158,12 @@ class Split:
         return len(self.n_words)
 
 
-def window(n_words: int, start: int, end: int) -> tuple[int, int]:
-    if n_words <= MAX_WORDS:
-        return 0, n_words
-    half = MAX_WORDS // 2
-    return max(0, start - half), min(n_words, end + half)
-
-
 class Model(nn.Module):
     def __init__(self, bert: Bert, width: int, n_types: int, n_roles: int) -> None:
         super().__init__()
         self.bert, self.n_types = bert, n_types
-        self.trigger = Mlp(width * 2, n_types + 1)
-        self.argument = Mlp(width * 3 + width // 2 + len(BUCKETS) + 1 + n_types, n_roles + 1)
+        self.trigger = Head(width * 2, n_types + 1)
+        self.argument = Head(width * 3 + width // 2 + len(BUCKETS) + 1 + n_types, n_roles + 1)
         self.register_buffer("buckets", torch.tensor(BUCKETS))
 
     def words(self, data: Split, sentences: list[int], device: torch.device) -> list[torch.Tensor]:
@@ -284,13 +270,8 @@ def export(
     model: Model, out: Path, types: list[str], roles: list[str], base: dict[str, torch.Tensor]
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    np.savez(out / "trigger_head.npz", labels=np.array(types), **model.trigger.arrays())  # type: ignore[arg-type]
-    np.savez(
-        out / "argument_head.npz",
-        labels=np.array(roles),
-        types=np.array(types),
-        **model.argument.arrays(),  # type: ignore[arg-type]
-    )
+    head.TriggerHead(model.trigger.numpy(), tuple(types)).save(out / head.TRIGGER_FILE)
+    head.ArgumentHead(model.argument.numpy(), tuple(roles), tuple(types)).save(out / head.FILE)
     deltas: dict[str, np.ndarray] = {}
     scale = 0.0
     for i, layer in enumerate(model.bert.layers):
@@ -302,7 +283,7 @@ def export(
                 deltas[f"{i}.{key}.b"] = lin.b.detach().cpu().numpy().astype(np.float16)
     if deltas:
         finger = base["encoder.layer.0.attention.self.query.weight"][0, :16].cpu().numpy().astype(np.float32)
-        np.savez(out / "encoder_delta.npz", scale=np.float32(scale), fingerprint=finger, **deltas)  # type: ignore[arg-type]
+        np.savez(out / head.DELTA_FILE, scale=np.float32(scale), fingerprint=finger, **deltas)  # type: ignore[arg-type]
 
 
 def main() -> None:

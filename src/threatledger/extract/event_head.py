@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from threatledger.extract.encoder import Encoder
 
 __all__ = [
+    "BUCKETS",
     "DELTA_FILE",
     "FILE",
     "MAX_WORDS",
@@ -45,6 +46,7 @@ __all__ = [
     "encoder_input",
     "features",
     "spans",
+    "window",
     "word_rows",
 ]
 
