@@ -39,6 +39,7 @@ from training.scorers import load_scorer
 from threatledger.extract.encoder import Encoder
 from threatledger.extract.event_decoding import CASIE_TYPES, Decoding
 from threatledger.extract.event_head import (
+    DELTA_FILE,
     FILE,
     TRIGGER_FILE,
     ArgumentHead,
@@ -271,6 +272,11 @@ def main() -> None:
             "--choose scores the tenth: fit on all of train only after choosing (without --choose)"
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.part != "none" and (args.model / DELTA_FILE).is_file():
+        raise SystemExit(
+            f"the heads of {args.model} were fine-tuned with the encoder deltas of {DELTA_FILE}: retrain them with "
+            f"training/events/finetune_fit.py, or delete {DELTA_FILE} to train heads over the frozen encoder"
+        )
     encoder = Encoder.load()
     if encoder is None:
         raise SystemExit(
