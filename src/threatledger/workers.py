@@ -6,6 +6,9 @@ threads fighting for the cores, and the event extractor's encoder (numpy matrix 
 slower than in one process (150 CASIE dev texts: 197 s in two workers against 17 s in one; ``benchmarks/events.py``).
 Each worker therefore limits BLAS to one thread (``threadpoolctl``) before it does any work; one process per core
 is the parallelism.
+
+A worker dies with its parent: a parent killed outright (``kill -9``, the system's out-of-memory killer) would
+otherwise leave its workers waiting forever for work, each holding the loaded models (about 500 MB).
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def forked_map(work: Callable[[Any, T], R], items: Sequence[T], n_process: int, 
         max_workers=max(1, min(n_process, len(items))),
         mp_context=context,
         initializer=_adopt,
-        initargs=(state,),
+        initargs=(state, os.getpid()),
     )
     try:
         yield from pool.map(partial(_apply, work), items)
@@ -73,10 +76,25 @@ def _apply(work: Callable[[Any, T], R], item: T) -> R:
     return work(_state, item)
 
 
-def _adopt(state: Any) -> None:
-    """A worker's initializer: one BLAS thread, and the parent's loaded state becomes this process's."""
+def _adopt(state: Any, parent: int) -> None:
+    """A worker's initializer: it dies with its parent, holds BLAS to one thread, and the parent's loaded state
+    becomes this process's."""
     from threadpoolctl import threadpool_limits
 
+    _die_with(parent)
     global _state
     threadpool_limits(limits=1)
     _state = state
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere nothing."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,3 +71,51 @@ def _die_at_three(state: Any, item: int) -> int:
 def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
     with pytest.raises(ExtractionError, match="worker process died"):
         list(workers.forked_map(_die_at_three, list(range(8)), 2, None))
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from threatledger import workers
+
+def wait_forever(folder, item):
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    time.sleep(600)
+
+if __name__ == "__main__":
+    list(workers.forked_map(wait_forever, [1, 2], 2, sys.argv[1]))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers die with their parent on Linux")
+def test_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN_SCRIPT, encoding="utf-8")
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    parent = subprocess.Popen([sys.executable, str(script), str(folder)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(folder.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = [int(p.name) for p in folder.iterdir()]
+        assert len(pids) == 2, "the workers did not start"
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in pids if _running(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], "worker processes outlived their killed parent"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
