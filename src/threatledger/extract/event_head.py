@@ -306,3 +306,24 @@ class SentenceFeatures:
         if key not in self._probs:
             self._probs[key] = head.probabilities(self.words(doc, sent))
         return self._probs[key]
+
+    def trigger_score(self, head: TriggerHead, doc: int, etype: str, start: int, end: int) -> float | None:
+        """The trigger head's mean probability of ``etype`` over the words of a character span of document
+        ``doc`` (None where it has no say)."""
+        found = self.sentence(doc, start, end)
+        if found is None:
+            return None
+        sent, first, last = found
+        return head.score(self.probabilities(head, doc, sent), first, last, etype)
+
+    def proposals(
+        self, head: TriggerHead, doc: int, tdoc: Doc, at_least: float
+    ) -> list[tuple[str, int, int, float]]:
+        """``(type, start, end, probability)``, in characters, of the runs of words :meth:`TriggerHead.propose`
+        finds in the sentences of document ``doc`` (analysed as ``tdoc``) encoded so far."""
+        out = []
+        for start in self.encoded(doc):
+            sent = tdoc[start].sent
+            for a, b, etype, p in head.propose(self.probabilities(head, doc, sent), at_least):
+                out.append((etype, sent[a].idx, sent[b - 1].idx + len(sent[b - 1].text), p))
+        return out

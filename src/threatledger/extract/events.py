@@ -371,31 +371,16 @@ class EventExtractor:
         head = self._trigger_head
         if feats is None or head is None:
             return lambda etype, start, end: None
-
-        def verify(etype: str, start: int, end: int) -> float | None:
-            found = feats.sentence(doc, start, end)
-            if found is None:
-                return None
-            sent, first, last = found
-            return head.score(feats.probabilities(head, doc, sent), first, last, etype)
-
-        return verify
+        return lambda etype, start, end: feats.trigger_score(head, doc, etype, start, end)
 
     def _proposals(
         self, feats: SentenceFeatures | None, doc: int, tdoc: Doc
     ) -> list[tuple[str, int, int, float]]:
-        """``(type, start, end, probability)`` of the triggers the trigger head proposes in the sentences of
-        document ``doc`` it has read (none unless ``Decoding.propose`` asks for them)."""
+        """The triggers the trigger head proposes in document ``doc`` (none unless ``Decoding.propose`` asks)."""
         head = self._trigger_head
         if feats is None or head is None or self.decoding.propose > 1.0:
             return []
-        out = []
-        for start in feats.encoded(doc):
-            sent = tdoc[start].sent
-            probs = feats.probabilities(head, doc, sent)
-            for a, b, etype, p in head.propose(probs, self.decoding.propose):
-                out.append((etype, sent[a].idx, sent[b - 1].idx + len(sent[b - 1].text), p))
-        return out
+        return feats.proposals(head, doc, tdoc, self.decoding.propose)
 
     def _head_arguments(
         self, feats: SentenceFeatures | None, triggers: Sequence[list[_Trigger]]
