@@ -66,7 +66,8 @@ class Decoding:
     verify_drop: float = 0.0
     verify_keep: float = 1.01
     # ... and in the sentences it reads, a run of words it gives at least ``propose`` probability of one type,
-    # overlapping no tagged trigger, is a trigger of that type (kept as a tagged one would be); 1.01: off
+    # overlapping no tagged trigger, is a trigger of that type when the document-type filter keeps it (its type
+    # likely enough, a precise phrase, or a sure head); 1.01: off
     propose: float = 1.01
     # ... and it also reads, to propose triggers, the sentences holding a trigger phrase at least this precise
     # (``trigger_phrases``) of any type; 1.01: only the sentences of tagged triggers

@@ -414,6 +414,17 @@ class EventExtractor:
             out.append(per)
         return out
 
+    def _passes_filter(self, etype: str, trigger: str, cats: dict[str, float], head: float | None) -> bool:
+        """Whether the document-type filter keeps a trigger of ``etype``: its type is likely enough, or its text is
+        a precise trigger phrase, or the trigger head is sure of it. (A tagged trigger has two more ways through:
+        many triggers of its type, or a strong cue phrase.)"""
+        d = self.decoding
+        return (
+            cats.get(etype, 1.0) >= d.keep_threshold
+            or self._cues.phrase_precision(etype, trigger) >= d.phrase_keep
+            or (head is not None and head >= d.verify_keep)
+        )
+
     def _harvest_triggers(
         self, text: str, sentences: list[tuple[int, int]], triggers: list[_Trigger]
     ) -> list[_Trigger]:
@@ -453,11 +464,9 @@ class EventExtractor:
             if head is not None and head < d.verify_drop:
                 continue
             if (
-                cats.get(e.label_, 1.0) >= d.keep_threshold
+                self._passes_filter(e.label_, e.text, cats, head)
                 or counts[e.label_] >= d.keep_count
                 or self._cues.is_strong(e.label_, e.text)
-                or self._cues.phrase_precision(e.label_, e.text) >= d.phrase_keep
-                or (head is not None and head >= d.verify_keep)
             ):
                 triggers.append(
                     _Trigger(e.label_, e.start_char, e.end_char, _sentence_of(sentences, e.start_char))
@@ -465,11 +474,7 @@ class EventExtractor:
         for etype, start, end, p in proposed:
             if any(e.start_char < end and start < e.end_char for e in tdoc.ents):
                 continue
-            if (
-                cats.get(etype, 1.0) >= d.keep_threshold
-                or self._cues.phrase_precision(etype, text[start:end]) >= d.phrase_keep
-                or p >= d.verify_keep
-            ):
+            if self._passes_filter(etype, text[start:end], cats, p):
                 triggers.append(_Trigger(etype, start, end, _sentence_of(sentences, start)))
         triggers.sort(key=lambda t: (t.start, t.end))
         present = {t.type for t in triggers}
